@@ -1,0 +1,20 @@
+"""The JSON API at /api/v1/: mounts each app's router."""
+
+from ninja import NinjaAPI
+
+from jiedu.core.api import TokenAuth, install_error_handlers
+from jiedu.orgs.api import router as orgs_router
+from jiedu.people.api import router as people_router
+
+api = NinjaAPI(
+    title="Jiedu API",
+    version="1",
+    description="戒毒康复一体化管理平台 JSON API. Authenticate with `Authorization: Bearer <token>`; "
+    "every call sees only the units and persons the token's user may see, and is audited.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/org-units", orgs_router)
+api.add_router("/persons", people_router)

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("", include("jiedu.core.urls")),
+    path("accounts/", include("jiedu.accounts.urls")),
+    path("orgs/", include("jiedu.orgs.urls")),
+    path("people/", include("jiedu.people.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "jiedu.core.errors.page_not_found"
+handler500 = "jiedu.core.errors.server_error"
+handler403 = "jiedu.core.errors.permission_denied"

@@ -1,0 +1,138 @@
+"""The JSON API's shared parts: bearer-token auth, error bodies, pagination arguments.
+
+Every error is JSON `{"code", "message", "message_en", "errors"?}` — the message in Chinese and
+English — and never a stack trace; unexpected errors are logged with the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import translation
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from jiedu.core import context
+
+logger = logging.getLogger("jiedu.api")
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`; the token acts as its user, with that user's scope."""
+
+    def authenticate(self, request, token):
+        from jiedu.accounts.services import authenticate_token
+
+        user = authenticate_token(token)
+        if user is None:
+            return None
+        request.user = user
+        context.set_actor(user)
+        return user
+
+
+def bilingual(message) -> dict:
+    with translation.override("zh-hans"):
+        zh = str(message)
+    with translation.override("en"):
+        en = str(message)
+    return {"message": zh, "message_en": en}
+
+
+def error_body(code: str, message, errors: list | None = None) -> dict:
+    body = {"code": code, **bilingual(message)}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def _loc_to_field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
+    return ".".join(parts) or "__all__"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    @api.exception_handler(NinjaValidationError)
+    def on_schema_error(request, exc):
+        errors = [
+            {
+                "field": _loc_to_field(e.get("loc", ())),
+                "code": e.get("type", "invalid"),
+                "message": e.get("msg", ""),
+            }
+            for e in exc.errors
+        ]
+        return api.create_response(
+            request,
+            error_body("validation_error", _("提交的数据格式不正确，请检查标出的字段。"), errors),
+            status=422,
+        )
+
+    @api.exception_handler(DjangoValidationError)
+    def on_validation_error(request, exc):
+        errors = []
+        if hasattr(exc, "error_dict"):
+            for field, errs in exc.error_dict.items():
+                for e in errs:
+                    errors.append(
+                        {
+                            "field": field,
+                            "code": e.code or "invalid",
+                            **bilingual(e.message % (e.params or {}) if e.params else e.message),
+                        }
+                    )
+        else:
+            for e in exc.error_list:
+                errors.append({"field": "__all__", "code": e.code or "invalid", **bilingual(e.message)})
+        first = errors[0] if errors else {"message": str(exc)}
+        return api.create_response(
+            request,
+            {"code": "validation_error", "message": first["message"],
+             "message_en": first.get("message_en", first["message"]), "errors": errors},
+            status=422,
+        )
+
+    @api.exception_handler(Http404)
+    def on_not_found(request, exc):
+        return api.create_response(
+            request, error_body("not_found", _("找不到该对象，或不在您的管辖范围内。")), status=404
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def on_forbidden(request, exc):
+        message = exc.args[0] if exc.args else _("您无权执行该操作。")
+        return api.create_response(request, error_body("forbidden", message), status=403)
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request, exc):
+        return api.create_response(
+            request,
+            error_body("unauthenticated", _("需要有效的API令牌：Authorization: Bearer <令牌>。")),
+            status=401,
+        )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request, exc):
+        return api.create_response(
+            request, error_body("http_error", str(exc)), status=exc.status_code
+        )
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request, exc):
+        logger.exception("Unhandled API error")
+        return api.create_response(
+            request,
+            error_body(
+                "internal_error",
+                _("服务器内部错误，已记录。请把请求编号告诉管理员：%(id)s")
+                % {"id": context.current_request_id()},
+            ),
+            status=500,
+        )

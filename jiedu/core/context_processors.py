@@ -1,0 +1,16 @@
+from jiedu.core.permissions import grants_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    grants = grants_for(user)
+    return {
+        "nav": {
+            "people": grants.has_anywhere("people.view_person"),
+            "orgs": grants.has_anywhere("orgs.view_orgunit"),
+            "users": grants.has_anywhere("accounts.manage_user"),
+            "audit": grants.has_anywhere("core.view_audit"),
+        }
+    }

@@ -1,0 +1,129 @@
+"""The permission engine: which user may do what, over which part of the org tree.
+
+A user acts only through memberships (user, org unit, role); a role is a named set of permission
+codenames; a membership covers its unit and every unit below it. `restrict(queryset, user, perm)`
+is the one scoping primitive: every list, search, detail and API handler for people's data starts
+from it, and a user with no matching grant gets an empty queryset.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+# Codename -> label. Codenames follow `<app>.<action>_<model>`.
+PERMISSIONS: dict[str, str] = {
+    "people.view_person": _("查看人员档案"),
+    "people.add_person": _("新建人员档案"),
+    "people.change_person": _("修改人员档案"),
+    "people.merge_person": _("合并重复档案"),
+    "people.export_person": _("导出人员信息"),
+    "people.view_health": _("查看健康信息（HIV、肝炎、结核、梅毒、精神疾病）"),
+    "people.change_health": _("修改健康信息"),
+    "people.view_full_id_number": _("查看完整证件号码"),
+    "orgs.view_orgunit": _("查看组织机构"),
+    "orgs.manage_orgunit": _("管理组织机构"),
+    "accounts.manage_user": _("管理用户与岗位"),
+    "accounts.manage_token": _("管理API令牌"),
+    "core.view_audit": _("查看审计日志"),
+}
+
+
+def validate_codenames(codenames) -> list[str]:
+    unknown = sorted(set(codenames) - PERMISSIONS.keys())
+    if unknown:
+        raise ValueError(f"Unknown permission codenames: {', '.join(unknown)}")
+    return sorted(set(codenames))
+
+
+class Grants:
+    """A user's grants, loaded once per request: permission -> unit paths it covers."""
+
+    def __init__(self, user):
+        self.user = user
+        self.superuser = bool(user and user.is_active and user.is_superuser)
+        self._paths: dict[str, list[str]] = {}
+        if user is None or not user.is_authenticated or not user.is_active or self.superuser:
+            return
+        from jiedu.accounts.models import Membership
+
+        rows = (
+            Membership.objects.filter(user=user, is_active=True, org_unit__is_active=True)
+            .select_related("role", "org_unit")
+            .only("role__permissions", "org_unit__path")
+        )
+        for m in rows:
+            for perm in m.role.permissions:
+                self._paths.setdefault(perm, []).append(m.org_unit.path)
+        for perm, paths in self._paths.items():
+            self._paths[perm] = _minimal_prefixes(paths)
+
+    def paths(self, perm: str) -> list[str] | None:
+        """Unit paths covered by `perm`; None means everywhere (superuser)."""
+        if self.superuser:
+            return None
+        return self._paths.get(perm, [])
+
+    def has_anywhere(self, perm: str) -> bool:
+        return self.superuser or bool(self._paths.get(perm))
+
+    def covers(self, perm: str, unit_path: str | None) -> bool:
+        if self.superuser:
+            return True
+        if unit_path is None:
+            return False
+        return any(unit_path.startswith(p) for p in self._paths.get(perm, []))
+
+
+def _minimal_prefixes(paths: list[str]) -> list[str]:
+    """Drop paths already covered by an ancestor path in the list."""
+    kept: list[str] = []
+    for p in sorted(set(paths), key=len):
+        if not any(p.startswith(k) for k in kept):
+            kept.append(p)
+    return kept
+
+
+def grants_for(user) -> Grants:
+    """Grants of `user`, cached on the user object for the request's lifetime."""
+    if user is None:
+        return Grants(None)
+    cached = getattr(user, "_jiedu_grants", None)
+    if cached is None:
+        cached = Grants(user)
+        user._jiedu_grants = cached
+    return cached
+
+
+def has_perm(user, perm: str, unit=None) -> bool:
+    """Whether `user` holds `perm` at `unit` (or anywhere, when `unit` is None)."""
+    grants = grants_for(user)
+    if unit is None:
+        return grants.has_anywhere(perm)
+    return grants.covers(perm, unit.path)
+
+
+def scope_q(user, perm: str, unit_path_lookup: str) -> Q | None:
+    """A Q selecting rows whose unit path lies under a granted unit; None = no restriction."""
+    paths = grants_for(user).paths(perm)
+    if paths is None:
+        return None
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{unit_path_lookup}__startswith": p})
+    return q
+
+
+class RestrictedQuerySet(QuerySet):
+    """QuerySet with `restrict(user, action)`; the model names the path to its org unit."""
+
+    def restrict(self, user, action: str = "view"):
+        model = self.model
+        perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+        if perm not in PERMISSIONS:
+            raise ValueError(f"No permission {perm} is defined")
+        lookup = model.scope_unit_path  # e.g. "managing_unit__path" or "path"
+        q = scope_q(user, perm, lookup)
+        if q is None:
+            return self.all()
+        return self.filter(q)

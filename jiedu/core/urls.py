@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import audit_views, views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("audit/users/", audit_views.user_activity, name="audit_user_activity"),
+]

@@ -1,0 +1,35 @@
+"""Fetching one person's file for a user: 404 when missing and when outside scope alike."""
+
+from django.http import Http404
+
+from jiedu.core.permissions import has_perm
+
+from .models import HealthRecord, Person
+
+
+def get_person_for_user(user, uuid, action: str = "view") -> Person:
+    """The person with public id `uuid`, if `user` may `action` it; else Http404."""
+    person = (
+        Person.objects.restrict(user, action)
+        .select_related("managing_unit", "hukou_division", "residence_division", "merged_into")
+        .filter(uuid=uuid)
+        .first()
+    )
+    if person is None:
+        raise Http404("person not found")
+    return person
+
+
+def can_view_health(user, person: Person) -> bool:
+    return has_perm(user, "people.view_health", person.managing_unit)
+
+
+def can_view_full_id(user, person: Person) -> bool:
+    return has_perm(user, "people.view_full_id_number", person.managing_unit)
+
+
+def get_health_for_user(user, person: Person) -> HealthRecord | None:
+    """The health record, or None both when there is none and when the user may not see it."""
+    if not can_view_health(user, person):
+        return None
+    return HealthRecord.objects.filter(person=person).first()

@@ -1,0 +1,343 @@
+"""Person registry pages. Each view: validate → access → service → render."""
+
+import uuid as uuidlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiedu.core.audit import log_access
+from jiedu.core.models import AccessAction, AccessLogEntry, ChangeLogEntry
+from jiedu.core.permissions import has_perm
+from jiedu.core.views import apply_validation_error, paginate, render_list
+
+from . import services
+from .access import can_view_full_id, can_view_health, get_health_for_user, get_person_for_user
+from .choices import PersonStatus
+from .events import event_text
+from .forms import DrugUseForm, FamilyContactForm, HealthForm, MergeForm, PersonForm, PhotoForm
+from .models import DrugUse, FamilyContact, Person, PersonEvent
+from .querysets import mask_query, search
+
+
+@login_required
+def person_list(request):
+    q = request.GET.get("q", "").strip()
+    base = Person.objects.restrict(request.user, "view").active()
+    if not has_perm(request.user, "people.view_person"):
+        raise Http404
+    results = search(base, q).select_related("managing_unit").order_by("name", "birth_date", "id")
+    page = paginate(request, results)
+    log_access(
+        AccessAction.SEARCH_PERSON,
+        user=request.user,
+        query=mask_query(q),
+        result_count=page.paginator.count,
+    )
+    return render_list(
+        request,
+        "people/person_list.html",
+        "people/_person_results.html",
+        {"page": page, "q": q, "can_add": has_perm(request.user, "people.add_person")},
+    )
+
+
+def _person_input(form) -> services.PersonInput:
+    d = form.cleaned_data
+    return services.PersonInput(
+        name=d["name"],
+        gender=d["gender"],
+        birth_date=d["birth_date"],
+        managing_unit=d["managing_unit"],
+        id_type=d["id_type"],
+        id_number=d.get("id_number", ""),
+        ethnicity=d.get("ethnicity", ""),
+        nationality=d.get("nationality") or "CN",
+        hukou_division=d.get("hukou_division"),
+        hukou_address=d.get("hukou_address", ""),
+        residence_division=d.get("residence_division"),
+        residence_address=d.get("residence_address", ""),
+        notes=d.get("notes", ""),
+        aliases=tuple(d.get("aliases", [])),
+        phones=tuple(d.get("phones", [])),
+    )
+
+
+@login_required
+def person_create(request):
+    if not has_perm(request.user, "people.add_person"):
+        raise Http404
+    duplicates = []
+    same_id = False
+    if request.method == "POST":
+        form = PersonForm(request.POST, user=request.user, creating=True)
+        if form.is_valid():
+            try:
+                person = services.create_person(
+                    _person_input(form),
+                    actor=request.user,
+                    confirm_not_duplicate=form.cleaned_data["confirm_not_duplicate"],
+                    idempotency_key=form.cleaned_data.get("idempotency_key") or None,
+                )
+            except services.DuplicatePersonError as exc:
+                duplicates = [
+                    (c, has_perm(request.user, "people.view_person", c.managing_unit))
+                    for c in exc.candidates
+                ]
+                same_id = exc.same_id
+                form.add_error(
+                    "id_number" if exc.same_id else "confirm_not_duplicate", exc.messages[0]
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            except PermissionDenied as exc:
+                form.add_error("managing_unit", str(exc))
+            else:
+                messages.success(request, _("已建立档案：%(name)s") % {"name": person.name})
+                return redirect("people:person_detail", uuid=person.uuid)
+    else:
+        form = PersonForm(
+            user=request.user,
+            creating=True,
+            initial={"idempotency_key": uuidlib.uuid4().hex, "nationality": "CN"},
+        )
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "creating": True, "duplicates": duplicates, "same_id": same_id},
+    )
+
+
+@login_required
+def person_detail(request, uuid):
+    person = get_person_for_user(request.user, uuid)
+    if person.status == PersonStatus.MERGED and person.merged_into_id:
+        messages.info(request, _("该档案已合并至另一档案，已为您打开合并后的档案。"))
+        try:
+            target = get_person_for_user(request.user, person.merged_into.uuid)
+        except Http404:
+            target = None
+        if target is not None:
+            return redirect("people:person_detail", uuid=target.uuid)
+    log_access(AccessAction.VIEW_PERSON, user=request.user, person_pk=person.pk)
+    history_pks = services.history_person_pks(person)
+    events = PersonEvent.objects.filter(person__in=history_pks).order_by("-occurred_at", "-id")[:100]
+    health_visible = can_view_health(request.user, person)
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "aliases": person.aliases.all(),
+            "phones": person.phones.all(),
+            "drug_uses": person.drug_uses.select_related("drug_type"),
+            "family": person.family.all(),
+            "health": get_health_for_user(request.user, person),
+            "health_visible": health_visible,
+            "can_edit_health": has_perm(request.user, "people.change_health", person.managing_unit),
+            "can_edit": has_perm(request.user, "people.change_person", person.managing_unit),
+            "can_merge": has_perm(request.user, "people.merge_person", person.managing_unit),
+            "can_reveal_id": can_view_full_id(request.user, person),
+            "can_audit": has_perm(request.user, "core.view_audit", person.managing_unit),
+            "timeline": [(e, event_text(e)) for e in events],
+            "merged_from": person.merged_from.all(),
+            "drug_form": DrugUseForm(birth_date=person.birth_date),
+            "family_form": FamilyContactForm(),
+            "photo_form": PhotoForm(),
+        },
+    )
+
+
+@login_required
+def person_edit(request, uuid):
+    person = get_person_for_user(request.user, uuid, "change")
+    if request.method == "POST":
+        form = PersonForm(request.POST, instance=Person.objects.get(pk=person.pk),
+                          user=request.user, creating=False)
+        if form.is_valid():
+            changes = {f: form.cleaned_data[f] for f in services.PERSON_FIELDS if f in form.fields}
+            changes["id_type"] = form.cleaned_data["id_type"]
+            changes["id_number"] = form.cleaned_data.get("id_number", "")
+            try:
+                services.update_person(person, changes, actor=request.user)
+                services.set_aliases(person, form.cleaned_data["aliases"], actor=request.user)
+                services.set_phones(person, form.cleaned_data["phones"], actor=request.user)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("档案已保存。"))
+                return redirect("people:person_detail", uuid=person.uuid)
+    else:
+        form = PersonForm(instance=person, user=request.user, creating=False)
+    return render(request, "people/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+def health_edit(request, uuid):
+    person = get_person_for_user(request.user, uuid)
+    if not has_perm(request.user, "people.change_health", person.managing_unit):
+        raise Http404
+    record = get_health_for_user(request.user, person)
+    if request.method == "POST":
+        form = HealthForm(request.POST, instance=record)
+        if form.is_valid():
+            services.update_health(person, form.cleaned_data, actor=request.user)
+            messages.success(request, _("健康信息已保存。"))
+            return redirect("people:person_detail", uuid=person.uuid)
+    else:
+        form = HealthForm(instance=record)
+    return render(request, "people/health_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def drug_use_add(request, uuid):
+    person = get_person_for_user(request.user, uuid, "change")
+    form = DrugUseForm(request.POST, birth_date=person.birth_date)
+    if form.is_valid():
+        services.save_drug_use(person, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("吸毒史已保存。"))
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect("people:person_detail", uuid=person.uuid)
+
+
+@login_required
+@require_POST
+def drug_use_remove(request, uuid, pk):
+    person = get_person_for_user(request.user, uuid, "change")
+    use = get_object_or_404(DrugUse, person=person, pk=pk)
+    services.remove_drug_use(use, actor=request.user)
+    return redirect("people:person_detail", uuid=person.uuid)
+
+
+@login_required
+@require_POST
+def family_add(request, uuid):
+    person = get_person_for_user(request.user, uuid, "change")
+    form = FamilyContactForm(request.POST)
+    if form.is_valid():
+        services.save_family_contact(person, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("家庭成员已保存。"))
+    else:
+        for field, errors in form.errors.items():
+            for e in errors:
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label}：{e}" if label else e)
+    return redirect("people:person_detail", uuid=person.uuid)
+
+
+@login_required
+@require_POST
+def family_remove(request, uuid, pk):
+    person = get_person_for_user(request.user, uuid, "change")
+    contact = get_object_or_404(FamilyContact, person=person, pk=pk)
+    services.remove_family_contact(contact, actor=request.user)
+    return redirect("people:person_detail", uuid=person.uuid)
+
+
+@login_required
+@require_POST
+def photo_upload(request, uuid):
+    person = get_person_for_user(request.user, uuid, "change")
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.set_photo(person, form.cleaned_data["photo"], actor=request.user)
+        messages.success(request, _("照片已上传。"))
+    else:
+        for e in form.errors.get("photo", []):
+            messages.error(request, e)
+    return redirect("people:person_detail", uuid=person.uuid)
+
+
+@login_required
+def photo(request, uuid):
+    person = get_person_for_user(request.user, uuid)
+    if not person.photo:
+        raise Http404
+    log_access(AccessAction.VIEW_PHOTO, user=request.user, person_pk=person.pk)
+    response = FileResponse(person.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def reveal_id(request, uuid):
+    person = get_person_for_user(request.user, uuid)
+    if not can_view_full_id(request.user, person):
+        raise Http404
+    log_access(AccessAction.REVEAL_ID, user=request.user, person_pk=person.pk)
+    response = HttpResponse(person.id_number or "—", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def person_merge(request, uuid):
+    person = get_person_for_user(request.user, uuid)
+    if not has_perm(request.user, "people.merge_person", person.managing_unit):
+        raise Http404
+    candidates = [
+        c
+        for c in services.find_duplicates(
+            name=person.name,
+            birth_date=person.birth_date,
+            id_index=person.id_number_index,
+            exclude_pk=person.pk,
+        )
+        if has_perm(request.user, "people.merge_person", c.managing_unit)
+    ]
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            other = get_person_for_user(request.user, form.cleaned_data["other"])
+        except Http404:
+            form.add_error("other", _("找不到该档案，或不在您的管辖范围内。"))
+        else:
+            source, target = (other, person) if form.cleaned_data["keep"] == "this" else (
+                person,
+                other,
+            )
+            try:
+                kept = services.merge_persons(source, target, actor=request.user)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            except PermissionDenied as exc:
+                form.add_error("other", str(exc))
+            else:
+                messages.success(request, _("档案已合并，两份档案的历史记录均已保留。"))
+                return redirect("people:person_detail", uuid=kept.uuid)
+    return render(
+        request,
+        "people/person_merge.html",
+        {"person": person, "form": form, "candidates": candidates},
+    )
+
+
+@login_required
+def person_history(request, uuid):
+    """Auditor view: who viewed or changed this person (and the files merged into it)."""
+    person = get_person_for_user(request.user, uuid)
+    if not has_perm(request.user, "core.view_audit", person.managing_unit):
+        raise Http404
+    pks = services.history_person_pks(person)
+    changes = paginate(request, ChangeLogEntry.objects.filter(person_pk__in=pks))
+    accesses = AccessLogEntry.objects.filter(person_pk__in=pks)[:200]
+    log_access(AccessAction.VIEW_AUDIT, user=request.user, person_pk=person.pk)
+    return render(
+        request,
+        "people/person_history.html",
+        {
+            "person": person,
+            "changes": changes,
+            "accesses": accesses,
+            "health_visible": can_view_health(request.user, person),
+        },
+    )
