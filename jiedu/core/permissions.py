@@ -119,7 +119,9 @@ class RestrictedQuerySet(QuerySet):
 
     def restrict(self, user, action: str = "view"):
         model = self.model
-        perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+        # Child records share their parent's permission (e.g. a phone is scoped as its person).
+        noun = getattr(model, "scope_permission_noun", model._meta.model_name)
+        perm = f"{model._meta.app_label}.{action}_{noun}"
         if perm not in PERMISSIONS:
             raise ValueError(f"No permission {perm} is defined")
         lookup = model.scope_unit_path  # e.g. "managing_unit__path" or "path"

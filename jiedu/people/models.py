@@ -142,6 +142,7 @@ class PersonChild(AuditedModel):
     """Base for records that belong to one person and share the person's scope."""
 
     scope_unit_path = "person__managing_unit__path"
+    scope_permission_noun = "person"
 
     class Meta:
         abstract = True
@@ -256,6 +257,8 @@ class HealthRecord(PersonChild):
     psychiatric_diagnosis = models.CharField(_("精神疾病诊断"), max_length=200, blank=True)
     notes = models.TextField(_("健康备注"), blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_permission_noun = "health"  # people.view_health / people.change_health
 
     objects = RestrictedQuerySet.as_manager()
 

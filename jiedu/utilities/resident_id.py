@@ -76,9 +76,11 @@ def parse(raw: str, *, today: date | None = None) -> ResidentId:
 def mask(number: str) -> str:
     """Masked display: division code and last four stay, the birth date and sequence are hidden."""
     number = normalize(number)
-    if len(number) <= 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    if len(number) > 10:
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    if len(number) >= 8:  # passports and permits: the last four only
+        return "*" * (len(number) - 4) + number[-4:]
+    return "*" * len(number)
 
 
 def looks_like_resident_id(text: str) -> bool:

@@ -1,0 +1,68 @@
+# Jiedu — developer commands. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CHROMIUM ?= /usr/bin/chromium
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: setup run test test-fast lint format check openapi browser-deps bench clean messages
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## make run: migrate the SQLite database, load the demo province, serve http://127.0.0.1:8000
+run: setup
+	mkdir -p var
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite, browser tests included (DATABASE_URL picks the database)
+test: setup browser-deps
+	$(PY) -m pytest -p no:randomly $(PYTEST_ARGS)
+
+## make test-fast: everything but the browser tests
+test-fast: setup
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+## Debian's Chromium and CJK fonts for the Playwright tests (never a downloaded browser)
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "Installing chromium and fonts-noto-cjk (Debian packages) for browser tests"; \
+	  if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk \
+	  || { echo "Could not install. Run: sudo apt-get install -y chromium fonts-noto-cjk"; exit 1; }; \
+	fi
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+format: setup
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+## make openapi: regenerate the committed OpenAPI document (docs/api/openapi.json)
+openapi: setup
+	DJANGO_DEBUG=1 $(PY) manage.py export_openapi docs/api/openapi.json
+
+## make messages: refresh and compile the English catalogue (Chinese is the source language)
+messages: setup
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
+
+bench: setup
+	DJANGO_DEBUG=1 $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/test-media test-artifacts
