@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -20,6 +20,30 @@ from ninja.security import HttpBearer
 from jiedu.core import context
 
 logger = logging.getLogger("jiedu.api")
+
+# Text fields of the API: no control characters (tab and newline included) — names, codes and
+# addresses are one line, and PostgreSQL cannot store NUL. Lone surrogates fail pydantic's
+# string check already.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+
+class ErrorItem(Schema):
+    field: str = Field(description="The request field the error belongs to; `__all__` for none")
+    code: str
+    message: str
+    message_en: str | None = None
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="Machine-readable, e.g. `validation_error`, `not_found`")
+    message: str = Field(description="In Chinese")
+    message_en: str = Field(description="In English")
+    errors: list[ErrorItem] | None = None
+
+
+# Answers every operation can give: a missing/invalid token, and request data that does not fit.
+UNAUTHENTICATED = {401: ErrorOut}
+INVALID = {422: ErrorOut}
 
 
 class TokenAuth(HttpBearer):
@@ -66,6 +90,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 "field": _loc_to_field(e.get("loc", ())),
                 "code": e.get("type", "invalid"),
                 "message": e.get("msg", ""),
+                "message_en": e.get("msg", ""),  # pydantic's messages are English
             }
             for e in exc.errors
         ]
@@ -90,12 +115,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
                     )
         else:
             for e in exc.error_list:
-                errors.append({"field": "__all__", "code": e.code or "invalid", **bilingual(e.message)})
+                errors.append(
+                    {"field": "__all__", "code": e.code or "invalid", **bilingual(e.message)}
+                )
         first = errors[0] if errors else {"message": str(exc)}
         return api.create_response(
             request,
-            {"code": "validation_error", "message": first["message"],
-             "message_en": first.get("message_en", first["message"]), "errors": errors},
+            {
+                "code": "validation_error",
+                "message": first["message"],
+                "message_en": first.get("message_en", first["message"]),
+                "errors": errors,
+            },
             status=422,
         )
 

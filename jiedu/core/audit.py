@@ -1,8 +1,8 @@
 """Writing the audit trail.
 
-Change log: `AuditedModel.save()` and `.delete()` write one `ChangeLogEntry` per object write, in the
-same transaction, with the before/after of the fields that changed. The actor and request id come
-from `core.context` (set by middleware, the API auth and `acting_as` in services). Queryset
+Change log: `AuditedModel.save()` and `.delete()` write one `ChangeLogEntry` per object write, in
+the same transaction, with the before/after of the fields that changed. The actor and request id
+come from `core.context` (set by middleware, the API auth and `acting_as` in services). Queryset
 `update()`/`delete()` and `bulk_*` bypass it, so services never use them on audited models.
 
 Access log: `log_access()` for every read of people's data that the UI or API serves.
@@ -108,7 +108,7 @@ class AuditedModel(models.Model):
             **_actor_fields(),
         )
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, **kwargs):  # noqa: DJ012 (helpers above are used by it)
         creating = self._state.adding
         before = {} if creating else getattr(self, "_audit_snapshot", {})
         with transaction.atomic(using=kwargs.get("using")):

@@ -50,13 +50,17 @@ def user_activity(request):
     changes = accesses = None
     subject = None
     if request.GET and form.is_valid():
-        subject = auditable_users(request.user).filter(username=form.cleaned_data["username"]).first()
+        subject = (
+            auditable_users(request.user).filter(username=form.cleaned_data["username"]).first()
+        )
         if subject is None:
             form.add_error("username", _("找不到该用户，或该用户不在您的审计范围内。"))
         else:
             tz = timezone.get_current_timezone()
             start = datetime.combine(form.cleaned_data["date_from"], time.min, tzinfo=tz)
-            end = datetime.combine(form.cleaned_data["date_to"] + timedelta(days=1), time.min, tzinfo=tz)
+            end = datetime.combine(
+                form.cleaned_data["date_to"] + timedelta(days=1), time.min, tzinfo=tz
+            )
             period = {"user_id": subject.pk, "time__gte": start, "time__lt": end}
             changes = paginate(request, ChangeLogEntry.objects.filter(**period))
             accesses = AccessLogEntry.objects.filter(**period)[:500]

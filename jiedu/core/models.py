@@ -125,3 +125,6 @@ class IdempotencyRecord(models.Model):
                 fields=["user_id", "scope", "key"], name="idempotency_unique_key"
             )
         ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.key}"

@@ -126,7 +126,9 @@ class Person(AuditedModel):
         self.id_type = id_type
         number = resident_id.normalize(number)
         self.id_number = number
-        self.id_number_index = blind_index(f"{id_type}:{number}", purpose="id_number") if number else ""
+        self.id_number_index = (
+            blind_index(f"{id_type}:{number}", purpose="id_number") if number else ""
+        )
         self.id_number_masked = resident_id.mask(number) if number else ""
 
     @property

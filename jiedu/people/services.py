@@ -95,9 +95,9 @@ def validate_identity(id_type: str, number: str, birth_date, gender: str, *, tod
         raise ValidationError({"id_number": exc.message}, code=exc.code) from None
     errors = {}
     if birth_date and parsed.birth_date != birth_date:
-        errors["birth_date"] = _(
-            "出生日期与身份证号码不符：身份证号码中的出生日期为 %(d)s。"
-        ) % {"d": parsed.birth_date.isoformat()}
+        errors["birth_date"] = _("出生日期与身份证号码不符：身份证号码中的出生日期为 %(d)s。") % {
+            "d": parsed.birth_date.isoformat()
+        }
     if gender in ("male", "female") and parsed.gender != gender:
         errors["gender"] = _("性别与身份证号码不符：第17位为%(p)s数，应为%(g)s。") % {
             "p": _("奇") if parsed.gender == "male" else _("偶"),
@@ -109,9 +109,11 @@ def validate_identity(id_type: str, number: str, birth_date, gender: str, *, tod
 
 
 def refresh_search_text(person: Person) -> None:
-    names = [person.name, *person.aliases.values_list("name", flat=True)] if person.pk else [
-        person.name
-    ]
+    names = (
+        [person.name, *person.aliases.values_list("name", flat=True)]
+        if person.pk
+        else [person.name]
+    )
     tokens: list[str] = []
     for name in names:
         tokens.append(name.lower())
@@ -123,7 +125,7 @@ def refresh_search_text(person: Person) -> None:
 
 
 def find_duplicates(*, name: str, birth_date, id_index: str = "", exclude_pk=None):
-    """Active files that are probably the same person: same ID number, or same name and birth date."""
+    """Active files that are probably the same person: same ID number, or same name + birth date."""
     q = Q(name=name, birth_date=birth_date)
     if id_index:
         q |= Q(id_number_index=id_index)
@@ -216,11 +218,11 @@ def update_person(person: Person, changes: dict, *, actor) -> Person:
     if not has_perm(actor, "people.change_person", person.managing_unit):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     new_unit = changes.get("managing_unit")
-    if new_unit is not None and new_unit != person.managing_unit:
-        if not has_perm(actor, "people.change_person", new_unit):
-            raise ValidationError(
-                {"managing_unit": _("只能把档案移交到您有权管理的单位。")}, code="scope"
-            )
+    moving = new_unit is not None and new_unit != person.managing_unit
+    if moving and not has_perm(actor, "people.change_person", new_unit):
+        raise ValidationError(
+            {"managing_unit": _("只能把档案移交到您有权管理的单位。")}, code="scope"
+        )
     id_type = changes.get("id_type", person.id_type)
     number = changes.get("id_number", person.id_number)
     birth_date = changes.get("birth_date", person.birth_date)
@@ -295,8 +297,9 @@ def set_phones(person: Person, numbers: list[str], *, actor) -> None:
         person.save(update_fields=["search_text"])
 
 
-def save_drug_use(person: Person, *, actor, drug_type, first_used_on=None, is_injecting=False,
-                  notes="") -> DrugUse:
+def save_drug_use(
+    person: Person, *, actor, drug_type, first_used_on=None, is_injecting=False, notes=""
+) -> DrugUse:
     if not has_perm(actor, "people.change_person", person.managing_unit):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     with acting_as(actor), transaction.atomic():
@@ -317,8 +320,9 @@ def remove_drug_use(use: DrugUse, *, actor) -> None:
         use.delete()
 
 
-def save_family_contact(person: Person, *, actor, contact: FamilyContact | None = None,
-                        **fields) -> FamilyContact:
+def save_family_contact(
+    person: Person, *, actor, contact: FamilyContact | None = None, **fields
+) -> FamilyContact:
     if not has_perm(actor, "people.change_person", person.managing_unit):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     with acting_as(actor), transaction.atomic():
@@ -468,6 +472,8 @@ def history_person_pks(person: Person) -> list[int]:
     pks = [person.pk]
     frontier = [person.pk]
     while frontier:
-        frontier = list(Person.objects.filter(merged_into__in=frontier).values_list("pk", flat=True))
+        frontier = list(
+            Person.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)
+        )
         pks.extend(frontier)
     return pks

@@ -45,7 +45,9 @@ def test_an_unchanged_save_writes_no_row(cast):
 
 def test_a_delete_is_logged_against_the_person(cast):
     person = make_person(cast.worker_a, cast.county_a, "王五")
-    contact = services.save_family_contact(person, actor=cast.worker_a, name="王父", relation="parent")
+    contact = services.save_family_contact(
+        person, actor=cast.worker_a, name="王父", relation="parent"
+    )
     services.remove_family_contact(contact, actor=cast.worker_a)
     row = ChangeLogEntry.objects.filter(object_type="people.familycontact", action="delete").get()
     assert row.person_pk == person.pk
@@ -110,9 +112,7 @@ def test_the_database_refuses_an_update_of_an_audit_row(cast):
     make_person(cast.worker_a, cast.county_a, "王五")
     row = ChangeLogEntry.objects.first()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE core_changelogentry SET object_repr = 'x' WHERE id = %s", [row.pk]
-        )
+        cursor.execute("UPDATE core_changelogentry SET object_repr = 'x' WHERE id = %s", [row.pk])
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="delete trigger is PostgreSQL-only")
