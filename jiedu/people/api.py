@@ -1,15 +1,25 @@
 """/api/v1/persons: the person registry over JSON, with the same scope and audit as the UI."""
 
+from datetime import date
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
 from ninja import Field as NField
+from ninja import Header, Query, Router, Schema, Status
 
-from jiedu.core.api import bilingual
+from jiedu.core.api import (
+    INVALID,
+    MALFORMED_BODY,
+    SINGLE_LINE,
+    UNAUTHENTICATED,
+    ErrorOut,
+    bilingual,
+)
 from jiedu.core.audit import log_access
-from jiedu.core.models import AccessAction
+from jiedu.core.clock import today
+from jiedu.core.models import AccessAction, IdempotencyRecord
 from jiedu.core.permissions import has_perm
 from jiedu.orgs.choices import DIVISION_KINDS
 from jiedu.orgs.models import OrgUnit
@@ -22,7 +32,6 @@ from .models import Person
 from .querysets import mask_query, search
 from .schemas import (
     DuplicateOut,
-    ErrorOut,
     PersonCreateIn,
     PersonDetail,
     PersonList,
@@ -37,7 +46,12 @@ _ETHNICITY_CODES = {code for code, _name in ETHNICITIES}
 class ListParams(Schema):
     limit: int = NField(50, ge=1, le=200)
     offset: int = NField(0, ge=0, le=10_000_000)
-    q: str = NField("", max_length=100, description="name, alias, pinyin, initials, ID, phone")
+    q: str = NField(
+        "",
+        max_length=100,
+        pattern=SINGLE_LINE,
+        description="name, alias, pinyin, initials, ID, phone",
+    )
 
 
 def _item(p: Person) -> dict:
@@ -66,8 +80,11 @@ def _detail(request, p: Person) -> dict:
         "aliases": [{"name": a.name, "kind": a.kind} for a in p.aliases.all()],
         "phones": [ph.number for ph in p.phones.all()],
         "drug_uses": [
-            {"drug_type": u.drug_type.code, "first_used_on": u.first_used_on,
-             "is_injecting": u.is_injecting}
+            {
+                "drug_type": u.drug_type.code,
+                "first_used_on": u.first_used_on,
+                "is_injecting": u.is_injecting,
+            }
             for u in p.drug_uses.select_related("drug_type")
         ],
         "family": [
@@ -96,11 +113,18 @@ def _unit(code: str | None, field: str, *, division: bool = False):
         qs = qs.filter(kind__in=DIVISION_KINDS)
     unit = qs.first()
     if unit is None:
-        raise ValidationError({field: _("找不到代码为 %(c)s 的单位。") % {"c": code}}, code="unknown")
+        raise ValidationError(
+            {field: _("找不到代码为 %(c)s 的单位。") % {"c": code}}, code="unknown"
+        )
     return unit
 
 
-def _check_choices(data: dict) -> None:
+_EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _check_fields(data: dict, person: Person | None = None) -> None:
+    """Checks the services leave to forms: codes of choices, a plausible birth date, and that a
+    resident ID goes with Chinese nationality. `person` is the file a PATCH applies to."""
     errors = {}
     if data.get("ethnicity") and data["ethnicity"] not in _ETHNICITY_CODES:
         errors["ethnicity"] = _("民族代码不正确（GB/T 3304，如 01 汉族）。")
@@ -110,8 +134,24 @@ def _check_choices(data: dict) -> None:
 
         if nationality.upper() not in dict(countries):
             errors["nationality"] = _("国籍应为ISO 3166两位字母代码，如 CN。")
+    birth_date = data.get("birth_date")
+    if birth_date and not _EARLIEST_BIRTH <= birth_date <= today():
+        errors["birth_date"] = _("出生日期应在1900年1月1日至今天之间。")
+    id_type = data.get("id_type") or (person.id_type if person else None)
+    nationality = (nationality or (str(person.nationality) if person else "CN")).upper()
+    if id_type == "resident_id" and nationality != "CN" and "nationality" not in errors:
+        errors["id_type"] = _("居民身份证只适用于中国国籍；外国人请选择护照等证件。")
     if errors:
         raise ValidationError(errors, code="invalid")
+
+
+def _as_api_fields(exc: ValidationError) -> ValidationError:
+    """The services name the unit `managing_unit`; the API calls it `org_unit`."""
+    if not hasattr(exc, "error_dict") or "managing_unit" not in exc.error_dict:
+        return exc
+    renamed = dict(exc.error_dict)
+    renamed["org_unit"] = renamed.pop("managing_unit")
+    return ValidationError(renamed)
 
 
 def _phones(values: list[str]) -> list[str]:
@@ -124,7 +164,14 @@ def _phones(values: list[str]) -> list[str]:
     return out
 
 
-@router.get("", response={200: PersonList}, summary="List and search persons in scope")
+@router.get(
+    "",
+    response={200: PersonList, **UNAUTHENTICATED, **INVALID},
+    summary="List and search persons in scope",
+    description="Active files the caller may view, ordered by name and birth date; `count` is "
+    "the number of matches, `items` one page of them. Every call is written to the access log "
+    "(identifiers in `q` masked).",
+)
 def list_persons(request, params: Query[ListParams]):
     qs = search(Person.objects.restrict(request.auth, "view").active(), params.q)
     count = qs.count()
@@ -141,29 +188,57 @@ def list_persons(request, params: Query[ListParams]):
     return {"items": [_item(p) for p in rows], "count": count}
 
 
+def _idempotent_result(request, key: str | None) -> Person | None:
+    """The file an earlier request with this `Idempotency-Key` created, if the caller sees it."""
+    if not key:
+        return None
+    done = IdempotencyRecord.objects.filter(
+        user_id=request.auth.pk, scope="people.create_person", key=key
+    ).first()
+    if done is None:
+        return None
+    person = Person.objects.filter(pk=done.result_id).first()
+    if person is None:
+        return None
+    return get_person_for_user(request.auth, person.uuid)
+
+
 @router.post(
     "",
-    response={201: PersonDetail, 200: PersonDetail, 409: DuplicateOut, 403: ErrorOut,
-              422: ErrorOut},
+    response={
+        201: PersonDetail,
+        200: PersonDetail,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: DuplicateOut,
+        **MALFORMED_BODY,
+        **UNAUTHENTICATED,
+        **INVALID,
+    },
     exclude_unset=True,
     summary="Register a person (one person, one file)",
     description="Send an `Idempotency-Key` header to make retries safe: a repeated key returns "
     "the file created by the first request (200). A file with the same ID number answers 409; "
-    "one with the same name and birth date answers 409 unless `confirm_not_duplicate` is true.",
+    "one with the same name and birth date answers 409 unless `confirm_not_duplicate` is true. "
+    "403 when the caller may not add files at `org_unit`.",
 )
-def create_person(request, payload: PersonCreateIn):
+def create_person(
+    request,
+    payload: PersonCreateIn,
+    idempotency_key: str = Header(
+        "",
+        alias="Idempotency-Key",
+        max_length=100,
+        pattern=SINGLE_LINE,
+        description="Client-chosen key (e.g. a UUID) that makes a retried create safe",
+    ),
+):
     data = payload.dict()
-    _check_choices(data)
-    key = request.headers.get("Idempotency-Key", "").strip()[:100] or None
-    if key:
-        from jiedu.core.models import IdempotencyRecord
-
-        done = IdempotencyRecord.objects.filter(
-            user_id=request.auth.pk, scope="people.create_person", key=key
-        ).first()
-        if done is not None:
-            person = get_person_for_user(request.auth, Person.objects.get(pk=done.result_id).uuid)
-            return 200, _detail(request, person)
+    _check_fields(data)
+    key = idempotency_key.strip() or None
+    previous = _idempotent_result(request, key)
+    if previous is not None:
+        return Status(200, _detail(request, previous))
     person_input = services.PersonInput(
         name=data["name"],
         gender=data["gender"],
@@ -189,34 +264,63 @@ def create_person(request, payload: PersonCreateIn):
         )
     except services.DuplicatePersonError as exc:
         visible = [
-            c.uuid for c in exc.candidates
+            c.uuid
+            for c in exc.candidates
             if has_perm(request.auth, "people.view_person", c.managing_unit)
         ]
-        return 409, {"code": exc.code, **bilingual(exc.message), "candidates": visible}
-    return 201, _detail(request, get_person_for_user(request.auth, person.uuid))
+        return Status(409, {"code": exc.code, **bilingual(exc.message), "candidates": visible})
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key won the race: answer with its file.
+        previous = _idempotent_result(request, key)
+        if previous is None:
+            raise
+        return Status(200, _detail(request, previous))
+    return Status(201, _detail(request, get_person_for_user(request.auth, person.uuid)))
 
 
-@router.get("/{id}", response={200: PersonDetail, 404: ErrorOut}, exclude_unset=True,
-            summary="Open a person's file")
+@router.get(
+    "/{id}",
+    response={200: PersonDetail, 404: ErrorOut, **UNAUTHENTICATED, **INVALID},
+    exclude_unset=True,
+    summary="Open a person's file",
+    description="404 both when there is no such file and when it is outside the caller's scope. "
+    "`health` is present only for callers holding `people.view_health` for the file's unit. "
+    "Every call is written to the access log.",
+)
 def get_person(request, id: UUID):
     person = get_person_for_user(request.auth, id)
     log_access(AccessAction.VIEW_PERSON, user=request.auth, person_pk=person.pk, channel="api")
-    return 200, _detail(request, person)
+    return Status(200, _detail(request, person))
 
 
 @router.patch(
     "/{id}",
-    response={200: PersonDetail, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: PersonDetail,
+        403: ErrorOut,
+        404: ErrorOut,
+        **MALFORMED_BODY,
+        **UNAUTHENTICATED,
+        **INVALID,
+    },
     exclude_unset=True,
     summary="Change fields of a person's file",
+    description="Send only the fields to change. 404 when the caller may not change the file.",
 )
 def patch_person(request, id: UUID, payload: PersonPatchIn):
     person = get_person_for_user(request.auth, id, "change")
     data = payload.dict(exclude_unset=True)
-    _check_choices(data)
+    _check_fields(data, person)
     changes = {}
-    for field in ("name", "gender", "birth_date", "id_type", "ethnicity", "hukou_address",
-                  "residence_address"):
+    for field in (
+        "name",
+        "gender",
+        "birth_date",
+        "id_type",
+        "ethnicity",
+        "hukou_address",
+        "residence_address",
+    ):
         if field in data:
             if data[field] is None:
                 raise ValidationError({field: _("该字段不能为空。")}, code="null")
@@ -232,5 +336,8 @@ def patch_person(request, id: UUID, payload: PersonPatchIn):
     for field in ("hukou_division", "residence_division"):
         if field in data:
             changes[field] = _unit(data[field], field, division=True)
-    person = services.update_person(person, changes, actor=request.auth)
-    return 200, _detail(request, get_person_for_user(request.auth, person.uuid))
+    try:
+        person = services.update_person(person, changes, actor=request.auth)
+    except ValidationError as exc:
+        raise _as_api_fields(exc) from None
+    return Status(200, _detail(request, get_person_for_user(request.auth, person.uuid)))

@@ -13,8 +13,11 @@ class DateInput(forms.DateInput):
 
 
 def _split_lines(value: str) -> list[str]:
-    return [p.strip() for p in (value or "").replace("，", ",").replace(",", "\n").splitlines()
-            if p.strip()]
+    return [
+        p.strip()
+        for p in (value or "").replace("，", ",").replace(",", "\n").splitlines()
+        if p.strip()
+    ]
 
 
 class UnitChoiceField(forms.ModelChoiceField):

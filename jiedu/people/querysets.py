@@ -22,7 +22,8 @@ def search(queryset, q: str):
         return queryset
     compact = resident_id.normalize(q)
     if resident_id.looks_like_resident_id(compact) or (
-        re.fullmatch(r"[A-Z0-9]{6,30}", compact) and re.search(r"\d", compact)
+        re.fullmatch(r"[A-Z0-9]{6,30}", compact)
+        and re.search(r"\d", compact)
         and not compact.isdigit()
     ):
         return queryset.filter(id_number_index__in=_id_indexes(compact))

@@ -1,9 +1,19 @@
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import StringConstraints, field_validator
+
+from jiedu.core.api import SINGLE_LINE, ErrorItem, ErrorOut
+
+__all__ = ["ErrorItem", "ErrorOut"]  # re-exported: they live in jiedu.core.api
+
+# One line of text (see SINGLE_LINE); lengths are set per field.
+Line = Annotated[str, StringConstraints(pattern=SINGLE_LINE)]
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]+$", max_length=32)]
+AliasName = Annotated[str, StringConstraints(pattern=SINGLE_LINE, max_length=50)]
+PhoneText = Annotated[str, StringConstraints(pattern=SINGLE_LINE, max_length=30)]
 
 GenderLiteral = Literal["male", "female", "unknown"]
 IdTypeLiteral = Literal[
@@ -85,36 +95,45 @@ class _PersonFields(Schema):
 
 
 class PersonCreateIn(_PersonFields):
-    name: str = Field(min_length=1, max_length=50)
+    name: Line = Field(min_length=1, max_length=50)
     gender: GenderLiteral
-    birth_date: date
-    org_unit: str = Field(description="Code of the managing unit", max_length=32)
+    birth_date: date = Field(description="Not before 1900-01-01 and not in the future")
+    org_unit: UnitCode = Field(description="Code of the managing unit")
     id_type: IdTypeLiteral = "resident_id"
-    id_number: str = Field("", max_length=30)
-    ethnicity: str = Field("", max_length=2)
-    nationality: str = Field("CN", min_length=2, max_length=2)
-    hukou_division: str | None = Field(None, max_length=32)
-    hukou_address: str = Field("", max_length=200)
-    residence_division: str | None = Field(None, max_length=32)
-    residence_address: str = Field("", max_length=200)
-    aliases: list[str] = Field(default_factory=list, max_length=20)
-    phones: list[str] = Field(default_factory=list, max_length=10)
+    id_number: Line = Field(
+        "",
+        max_length=30,
+        description="Required unless `id_type` is `none`; resident IDs are "
+        "checked by GB 11643 (check digit, birth date, gender)",
+    )
+    ethnicity: Line = Field("", max_length=2, description="GB/T 3304 code, e.g. `01`")
+    nationality: str = Field(
+        "CN", pattern=r"^[A-Za-z]{2}$", description="ISO 3166 alpha-2; resident IDs need CN"
+    )
+    hukou_division: UnitCode | None = Field(None, description="Code of a division unit")
+    hukou_address: Line = Field("", max_length=200)
+    residence_division: UnitCode | None = Field(None, description="Code of a division unit")
+    residence_address: Line = Field("", max_length=200)
+    aliases: list[AliasName] = Field(default_factory=list, max_length=20)
+    phones: list[PhoneText] = Field(
+        default_factory=list, max_length=10, description="Mobile (11 digits) or landline"
+    )
     confirm_not_duplicate: bool = False
 
 
 class PersonPatchIn(_PersonFields):
-    name: str | None = Field(None, min_length=1, max_length=50)
+    name: Line | None = Field(None, min_length=1, max_length=50)
     gender: GenderLiteral | None = None
     birth_date: date | None = None
-    org_unit: str | None = Field(None, max_length=32)
+    org_unit: UnitCode | None = Field(None, description="Move the file to another unit")
     id_type: IdTypeLiteral | None = None
-    id_number: str | None = Field(None, max_length=30)
-    ethnicity: str | None = Field(None, max_length=2)
-    nationality: str | None = Field(None, min_length=2, max_length=2)
-    hukou_division: str | None = Field(None, max_length=32)
-    hukou_address: str | None = Field(None, max_length=200)
-    residence_division: str | None = Field(None, max_length=32)
-    residence_address: str | None = Field(None, max_length=200)
+    id_number: Line | None = Field(None, max_length=30)
+    ethnicity: Line | None = Field(None, max_length=2)
+    nationality: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    hukou_division: UnitCode | None = None
+    hukou_address: Line | None = Field(None, max_length=200)
+    residence_division: UnitCode | None = None
+    residence_address: Line | None = Field(None, max_length=200)
 
 
 class DuplicateOut(Schema):
@@ -124,17 +143,3 @@ class DuplicateOut(Schema):
     candidates: list[UUID] = Field(
         description="Likely duplicates the caller may open (others are not disclosed)"
     )
-
-
-class ErrorItem(Schema):
-    field: str
-    code: str
-    message: str
-    message_en: str | None = None
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    message_en: str
-    errors: list[ErrorItem] | None = None

@@ -7,6 +7,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("new/", views.person_create, name="person_create"),
+    path("export.csv", views.person_export, name="person_export"),
     path("<uuid:uuid>/", views.person_detail, name="person_detail"),
     path("<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
     path("<uuid:uuid>/health/", views.health_edit, name="health_edit"),

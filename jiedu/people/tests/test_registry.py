@@ -62,8 +62,13 @@ def test_an_id_whose_gender_digit_disagrees_is_refused_at_the_gender_field(cast)
 
 def test_foreigners_are_registered_by_passport(cast):
     data = services.PersonInput(
-        name="JOHN SMITH", gender="male", birth_date=BIRTH, managing_unit=cast.county_a,
-        id_type="passport", id_number="E12345678", nationality="GB",
+        name="JOHN SMITH",
+        gender="male",
+        birth_date=BIRTH,
+        managing_unit=cast.county_a,
+        id_type="passport",
+        id_number="E12345678",
+        nationality="GB",
     )
     person = services.create_person(data, actor=cast.worker_a)
     assert person.id_number_masked.endswith("5678")
@@ -75,7 +80,10 @@ def test_foreigners_are_registered_by_passport(cast):
 def test_the_same_id_number_cannot_get_a_second_file(cast):
     person = make_person(cast.worker_a, cast.county_a, "赵六")
     data = services.PersonInput(
-        name="赵陆", gender="male", birth_date=person.birth_date, managing_unit=cast.county_a,
+        name="赵陆",
+        gender="male",
+        birth_date=person.birth_date,
+        managing_unit=cast.county_a,
         id_number=person.id_number,
     )
     with pytest.raises(services.DuplicatePersonError) as exc:
@@ -122,8 +130,13 @@ def test_merge_keeps_both_histories_and_moves_child_records(cast):
     target = make_person(cast.worker_a, cast.county_a, "赵六", phones=("13900000001",))
     source = services.create_person(
         services.PersonInput(
-            name="赵六", gender="male", birth_date=target.birth_date, managing_unit=cast.county_a,
-            id_type="none", phones=("13900000002",), aliases=("小赵",),
+            name="赵六",
+            gender="male",
+            birth_date=target.birth_date,
+            managing_unit=cast.county_a,
+            id_type="none",
+            phones=("13900000002",),
+            aliases=("小赵",),
         ),
         actor=cast.worker_a,
         confirm_not_duplicate=True,
@@ -241,3 +254,21 @@ def test_the_file_page_shows_only_the_masked_id(cast, client):
     body = client.get(reverse("people:person_detail", args=[person.uuid])).content.decode()
     assert person.id_number not in body
     assert person.id_number_masked in body
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def test_export_is_scoped_masked_and_logged(cast, client):
+    from jiedu.core.models import AccessLogEntry
+
+    a = make_person(cast.worker_a, cast.county_a, "张三丰")
+    b = make_person(cast.outsider, cast.county_b, "张三丰", birth_date=date(1980, 1, 1))
+    client.force_login(cast.supervisor)
+    body = client.get(reverse("people:person_export"), {"q": "zsf"}).content.decode("utf-8-sig")
+    assert str(a.uuid) in body and str(b.uuid) in body
+    assert a.id_number not in body and a.id_number_masked in body
+    log = AccessLogEntry.objects.get(action="export")
+    assert log.result_count == 2 and log.query == "zsf"
+    client.force_login(cast.worker_a)  # community workers may not export
+    assert client.get(reverse("people:person_export")).status_code == 404

@@ -18,7 +18,9 @@ from jiedu.testing.cast import make_person
 
 @pytest.fixture
 def people(cast, django_user_model):
-    a = make_person(cast.worker_a, cast.county_a, "张三丰", aliases=("老张",), phones=("13800000001",))
+    a = make_person(
+        cast.worker_a, cast.county_a, "张三丰", aliases=("老张",), phones=("13800000001",)
+    )
     b = make_person(cast.outsider, cast.county_b, "李四")
     services.save_drug_use(a, actor=cast.worker_a, drug_type=DrugType.objects.get(code="heroin"))
     services.save_drug_use(b, actor=cast.outsider, drug_type=DrugType.objects.get(code="heroin"))
@@ -97,7 +99,11 @@ def test_missing_and_forbidden_answer_the_same_404(cast, people, client):
     import re
 
     def strip_tokens(body: bytes) -> str:
-        return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": "|name="next" value=")[^"]+', "", body.decode())
+        return re.sub(
+            r'(csrfmiddlewaretoken" value="|X-CSRFToken": "|name="next" value=")[^"]+',
+            "",
+            body.decode(),
+        )
 
     assert strip_tokens(forbidden.content) == strip_tokens(missing.content)
 
