@@ -101,16 +101,16 @@ def unit_specs() -> list[UnitSpec]:
             JUDICIAL_FACILITY, "演示省第一强制隔离戒毒所", K.JUDICIAL_FACILITY, PROVINCE, PROVINCE
         ),
     ]
-    for code, name, in CITIES:
+    for code, name in CITIES:
         specs.append(UnitSpec(code, name, K.CITY, PROVINCE, code))
         specs.append(
-            UnitSpec(f"{code}-ZDZX", f"{name}社区戒毒（康复）指导中心", K.GUIDANCE_CENTRE, code, code)
+            UnitSpec(
+                f"{code}-ZDZX", f"{name}社区戒毒（康复）指导中心", K.GUIDANCE_CENTRE, code, code
+            )
         )
     specs += [
         UnitSpec(POLICE_FACILITY, "东湖市强制隔离戒毒所", K.POLICE_FACILITY, "990100", "990100"),
-        UnitSpec(
-            "990100-YL01", "东湖市戒毒医院", K.REHAB_MEDICAL_INSTITUTION, "990100", "990100"
-        ),
+        UnitSpec("990100-YL01", "东湖市戒毒医院", K.REHAB_MEDICAL_INSTITUTION, "990100", "990100"),
     ]
     for code, name, city in COUNTIES:
         specs.append(UnitSpec(code, name, K.COUNTY, city, code))
@@ -140,15 +140,23 @@ def ensure_units() -> dict[str, OrgUnit]:
 # --- Logins ------------------------------------------------------------------------------------
 
 # username, display name, role code, unit code. Covers every role in accounts.roles.DEFAULT_ROLES.
+# A membership covers its unit's subtree, so officers whose work spans a territory hold their post
+# on the division: the county police bureau's officer on the county, the bureau analyst on the
+# province (agencies have no people of their own below them).
 DEMO_USERS = [
     ("demo_worker", "花桥街道禁毒专干（演示）", "community_worker", "990102001"),
     ("demo_outsider", "柳岸街道禁毒专干（演示）", "community_worker", "990103001"),
     ("demo_supervisor", "东湖市禁毒办督导（演示）", "township_supervisor", "990100"),
-    ("demo_police", "江岸区公安分局民警（演示）", "deciding_officer", deciding_organ_code("990102")),
+    (
+        "demo_police",
+        "江岸区公安分局民警（演示）",
+        "deciding_officer",
+        "990102",
+    ),
     ("demo_facility", "戒毒所民警（演示）", "facility_officer", JUDICIAL_FACILITY),
     ("demo_leader", "戒毒所领导（演示）", "facility_leader", JUDICIAL_FACILITY),
     ("demo_doctor", "戒毒所医生（演示）", "medical_officer", JUDICIAL_FACILITY),
-    ("demo_analyst", "戒毒管理局统计员（演示）", "bureau_analyst", REHAB_BUREAU),
+    ("demo_analyst", "戒毒管理局统计员（演示）", "bureau_analyst", PROVINCE),
     ("demo_auditor", "审计员（演示）", "auditor", PROVINCE),
     ("demo_sysadmin", "系统管理员（演示）", "system_admin", PROVINCE),
 ]
@@ -279,13 +287,17 @@ def _township_name(code: str) -> str:
 
 def _home_township(rng: random.Random, unit: str) -> str:
     """Community files live where the person is registered; facilities take from everywhere."""
-    for code, _name, county in TOWNSHIPS:
+    for code, _name, _county in TOWNSHIPS:
         if unit == township_office_code(code):
             return code
     for _code, _name, county in COUNTIES:
         if unit == deciding_organ_code(county):
             return rng.choice([t[0] for t in TOWNSHIPS if t[2] == county])
     return rng.choice(TOWNSHIPS)[0]
+
+
+def _test_result(rng: random.Random, positive_rate: float) -> str:
+    return "positive" if rng.random() < positive_rate else "negative"
 
 
 def _date_after(rng: random.Random, start: date, min_years: int, max_years: int) -> date:
@@ -363,16 +375,12 @@ def generate_persons(count: int, seed: int = SEED) -> list[PersonSpec]:
         if rng.random() < 0.25:
             injecting = any(d[2] for d in spec.drugs)
             stimulant = any(d[0] == "methamphetamine" for d in spec.drugs)
-
-            def status(p):
-                return "positive" if rng.random() < p else "negative"
-
             spec.health = {
-                "hiv": status(0.15 if injecting else 0.02),
-                "hepatitis_b": status(0.08),
-                "hepatitis_c": status(0.5 if injecting else 0.05),
-                "tuberculosis": status(0.02),
-                "syphilis": status(0.04),
+                "hiv": _test_result(rng, 0.15 if injecting else 0.02),
+                "hepatitis_b": _test_result(rng, 0.08),
+                "hepatitis_c": _test_result(rng, 0.5 if injecting else 0.05),
+                "tuberculosis": _test_result(rng, 0.02),
+                "syphilis": _test_result(rng, 0.04),
                 "psychiatric_diagnosis": (
                     rng.choice(PSYCHIATRIC) if stimulant and rng.random() < 0.15 else ""
                 ),
