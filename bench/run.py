@@ -45,7 +45,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_demo", persons=args.persons, stdout=open(os.devnull, "w"))
 
+    from django.conf import settings
     from django.test import Client
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
     from jiedu.accounts.models import User
     from jiedu.people.models import Person
@@ -72,7 +75,9 @@ def main() -> None:
     client.force_login(superuser)
     ref_page = timed(lambda: client.get("/"), repeat=15)
     client.force_login(worker)
-    rows.append(("person list page / home page", timed(lambda: client.get("/people/?q=zs"), 15) / ref_page))
+    rows.append(
+        ("person list page / home page", timed(lambda: client.get("/people/?q=zs"), 15) / ref_page)
+    )
 
     print(f"Jiedu bench — {Person.objects.count()} persons, {django.db.connection.vendor}")
     for name, ratio in rows:
