@@ -43,7 +43,8 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("load_demo", persons=args.persons, stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("load_demo", persons=args.persons, stdout=quiet)
 
     from django.conf import settings
     from django.test import Client
