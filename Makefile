@@ -58,7 +58,7 @@ openapi: setup
 
 ## make messages: refresh and compile the English catalogue (Chinese is the source language)
 messages: setup
-	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
 
 bench: setup

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core.audit import AuditedModel
@@ -42,7 +43,8 @@ class Role(AuditedModel):
         ordering = ["code"]
 
     def __str__(self):
-        return self.name
+        # Seeded names are marked with gettext_noop in roles.py, so they translate here.
+        return gettext(self.name)
 
     def clean(self):
         unknown = sorted(set(self.permissions) - PERMISSIONS.keys())
