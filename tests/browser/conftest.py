@@ -7,8 +7,8 @@ thread. Screenshots of key steps go to test-artifacts/screenshots/ (kept as CI a
 
 from __future__ import annotations
 
+import importlib
 import os
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +19,9 @@ import pytest
 # fixtures make there are still synchronous and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from jiedu.testing.cast import PASSWORD, Cast, build_cast, make_person  # noqa: E402
+from django.db.models.signals import post_migrate
+
+from jiedu.testing.cast import PASSWORD, Cast, build_cast, make_person
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
@@ -32,6 +34,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# Rows that data migrations seed (roles, drug types). The live server needs transactional tests,
+# whose teardown flushes every table; the flush then sends post_migrate, and this puts those rows
+# back so that every later test still finds them. (Serialized rollback cannot be relied on here:
+# while Playwright's event loop runs, Django hands out per-context connection objects that lack
+# the serialized contents.)
+_SEEDS = [
+    ("jiedu.accounts.migrations.0002_default_roles", "seed_roles"),
+    ("jiedu.people.migrations.0002_default_drug_types", "seed_drug_types"),
+]
+
+
+def _reseed_after_flush(sender, **kwargs):
+    if sender.label != "people":  # once per flush or migrate, after the apps it needs
+        return
+    from django.apps import apps as global_apps
+
+    apps = kwargs.get("apps") or global_apps  # flush sends no `apps`; migrate sends its state
+    for module, function in _SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+post_migrate.connect(_reseed_after_flush, dispatch_uid="jiedu-browser-tests-reseed")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -69,7 +95,7 @@ def _short_timeouts(page):
 def shot(page, request):
     """shot("step") saves test-artifacts/screenshots/<test name>-<step>.png."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    test_name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    test_name = request.node.originalname
 
     def take(step: str) -> Path:
         path = SCREENSHOT_DIR / f"{test_name}-{step}.png"
@@ -91,15 +117,15 @@ ZSF_BIRTH = date(1978, 3, 9)
 
 
 @pytest.fixture
-def scene(transactional_db, django_db_serialized_rollback) -> Scene:
-    """The cast plus a few county-A files. Serialized rollback restores the roles and drug types
-    seeded by migrations after the transactional flush, for the tests that run afterwards."""
+def scene(transactional_db) -> Scene:
+    """The cast plus a few county-A files, committed so that the live server sees them."""
     from jiedu.utilities import resident_id
 
     cast = build_cast()
     full_id = resident_id.build(ZSF_ID_DIVISION, ZSF_BIRTH, 137)  # odd sequence: male
-    zsf = make_person(cast.worker_a, cast.county_a, name="张三丰", birth_date=ZSF_BIRTH,
-                      id_number=full_id)
+    zsf = make_person(
+        cast.worker_a, cast.county_a, name="张三丰", birth_date=ZSF_BIRTH, id_number=full_id
+    )
     make_person(cast.worker_a, cast.county_a, name="张三", birth_date=date(1990, 5, 17))
     make_person(cast.worker_a, cast.county_a, name="李四", birth_date=date(1988, 1, 2))
     return Scene(cast=cast, zhang_sanfeng=zsf, full_id=full_id)

@@ -89,7 +89,9 @@ def test_create_person_rejects_bad_id_then_saves(page, live_server, scene, login
         page.locator("main form button[type=submit]").click()
 
     error = page.locator("#field-id_number .field-error")
-    expect(error).to_have_text(f"身份证号码校验位错误（最后一位应为{good_id[-1]}），请核对是否录入有误。")
+    expect(error).to_have_text(
+        f"身份证号码校验位错误（最后一位应为{good_id[-1]}），请核对是否录入有误。"
+    )
     expect(page.locator("#field-id_number")).to_have_class(re.compile(r"\bhas-error\b"))
     # The other answers are kept.
     expect(page.locator("#id_name")).to_have_value(name)
