@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("JIEDU_VAR_DIR", BASE_DIR / "var"))
@@ -30,7 +29,9 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "
 # Fernet keys (comma-separated, newest first, for rotation) that encrypt resident ID numbers.
 FIELD_ENCRYPTION_KEYS = [
     k.strip()
-    for k in os.environ.get("JIEDU_FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEY if DEBUG else "").split(",")
+    for k in os.environ.get("JIEDU_FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEY if DEBUG else "").split(
+        ","
+    )
     if k.strip()
 ]
 # HMAC key for the blind index of ID numbers; it must never change once data exists.
@@ -44,7 +45,9 @@ if not SECRET_KEY or not FIELD_ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
 
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "").split(",")
+    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "").split(
+        ","
+    )
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [

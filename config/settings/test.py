@@ -4,13 +4,11 @@ import os
 
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
-os.environ.setdefault(
-    "JIEDU_FIELD_ENCRYPTION_KEYS", "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0wMDA="
-)
+os.environ.setdefault("JIEDU_FIELD_ENCRYPTION_KEYS", "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0wMDA=")
 os.environ.setdefault("JIEDU_BLIND_INDEX_KEY", "test-blind-index-key")
 
-from .base import *  # noqa: E402,F403
-from .base import VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import VAR_DIR
 
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

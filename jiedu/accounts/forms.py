@@ -12,7 +12,6 @@ class UnitField(forms.ModelChoiceField):
         return "　" * max(obj.depth - 1, 0) + obj.name
 
 
-
 class MembershipForm(forms.Form):
     org_unit = UnitField(label=_("单位"), queryset=OrgUnit.objects.none())
     role = forms.ModelChoiceField(label=_("角色"), queryset=Role.objects.all())

@@ -18,8 +18,16 @@ from .models import ApiToken, Membership, Role, User, hash_token
 TOKEN_PREFIX = "jd_"
 
 
-def create_user(*, actor, username: str, display_name: str, password: str, phone: str = "",
-                org_unit=None, role: Role | None = None) -> User:
+def create_user(
+    *,
+    actor,
+    username: str,
+    display_name: str,
+    password: str,
+    phone: str = "",
+    org_unit=None,
+    role: Role | None = None,
+) -> User:
     """A new staff account; with `org_unit` and `role`, its first membership too."""
     if org_unit is None or not has_perm(actor, "accounts.manage_user", org_unit):
         raise PermissionDenied(_("您无权在该单位新建用户。"))
@@ -65,7 +73,9 @@ def set_user_active(user: User, active: bool, *, actor) -> User:
     return user
 
 
-def issue_token(*, actor, user: User, name: str = "", days: int | None = 365) -> tuple[ApiToken, str]:
+def issue_token(
+    *, actor, user: User, name: str = "", days: int | None = 365
+) -> tuple[ApiToken, str]:
     """Create an API token for `user`; the plain token is returned once and never stored."""
     if actor.pk != user.pk and not has_perm(actor, "accounts.manage_token"):
         raise PermissionDenied(_("您无权为其他用户签发令牌。"))
@@ -90,9 +100,7 @@ def revoke_token(token: ApiToken, *, actor) -> None:
 
 
 def authenticate_token(raw: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw or "")).first()
-    )
+    token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw or "")).first()
     if token is None or not token.is_usable or not token.user.is_active:
         return None
     now = timezone.now()

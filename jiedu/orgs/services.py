@@ -57,8 +57,9 @@ def update_unit(unit: OrgUnit, *, actor, **changes) -> OrgUnit:
     return unit
 
 
-def ensure_unit(*, parent: OrgUnit | None, code: str, name: str, kind: str,
-                division_code: str = "") -> OrgUnit:
+def ensure_unit(
+    *, parent: OrgUnit | None, code: str, name: str, kind: str, division_code: str = ""
+) -> OrgUnit:
     """Idempotent create used by loaders (demo data, imports): find by code or add."""
     existing = OrgUnit.objects.filter(code=code).first()
     if existing is not None:

@@ -47,20 +47,30 @@ def make_user(username: str, unit: OrgUnit, role_code: str, display_name: str = 
 
 
 def build_cast() -> Cast:
-    province = ensure_unit(parent=None, code="990000", name="演示省", kind=UnitKind.PROVINCE,
-                           division_code="990000")
-    city = ensure_unit(parent=province, code="990100", name="东湖市", kind=UnitKind.CITY,
-                       division_code="990100")
-    county_a = ensure_unit(parent=city, code="990102", name="江岸区", kind=UnitKind.COUNTY,
-                           division_code="990102")
-    county_b = ensure_unit(parent=city, code="990103", name="湖滨区", kind=UnitKind.COUNTY,
-                           division_code="990103")
-    township_a = ensure_unit(parent=county_a, code="990102001", name="花桥街道",
-                             kind=UnitKind.TOWNSHIP)
-    township_b = ensure_unit(parent=county_b, code="990103001", name="柳岸街道",
-                             kind=UnitKind.TOWNSHIP)
-    facility = ensure_unit(parent=province, code="990000-SF01", name="演示省第一强制隔离戒毒所",
-                           kind=UnitKind.JUDICIAL_FACILITY)
+    province = ensure_unit(
+        parent=None, code="990000", name="演示省", kind=UnitKind.PROVINCE, division_code="990000"
+    )
+    city = ensure_unit(
+        parent=province, code="990100", name="东湖市", kind=UnitKind.CITY, division_code="990100"
+    )
+    county_a = ensure_unit(
+        parent=city, code="990102", name="江岸区", kind=UnitKind.COUNTY, division_code="990102"
+    )
+    county_b = ensure_unit(
+        parent=city, code="990103", name="湖滨区", kind=UnitKind.COUNTY, division_code="990103"
+    )
+    township_a = ensure_unit(
+        parent=county_a, code="990102001", name="花桥街道", kind=UnitKind.TOWNSHIP
+    )
+    township_b = ensure_unit(
+        parent=county_b, code="990103001", name="柳岸街道", kind=UnitKind.TOWNSHIP
+    )
+    facility = ensure_unit(
+        parent=province,
+        code="990000-SF01",
+        name="演示省第一强制隔离戒毒所",
+        kind=UnitKind.JUDICIAL_FACILITY,
+    )
     return Cast(
         province=province,
         city=city,
