@@ -9,7 +9,8 @@ from jiedu.people.api import router as people_router
 api = NinjaAPI(
     title="Jiedu API",
     version="1",
-    description="戒毒康复一体化管理平台 JSON API. Authenticate with `Authorization: Bearer <token>`; "
+    description="戒毒康复一体化管理平台 JSON API. "
+    "Authenticate with `Authorization: Bearer <token>`; "
     "every call sees only the units and persons the token's user may see, and is audited.",
     auth=TokenAuth(),
     urls_namespace="api",

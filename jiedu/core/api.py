@@ -44,6 +44,7 @@ class ErrorOut(Schema):
 # Answers every operation can give: a missing/invalid token, and request data that does not fit.
 UNAUTHENTICATED = {401: ErrorOut}
 INVALID = {422: ErrorOut}
+MALFORMED_BODY = {400: ErrorOut}  # for operations that read a JSON body
 
 
 class TokenAuth(HttpBearer):
@@ -60,16 +61,20 @@ class TokenAuth(HttpBearer):
         return user
 
 
-def bilingual(message) -> dict:
-    with translation.override("zh-hans"):
-        zh = str(message)
-    with translation.override("en"):
-        en = str(message)
-    return {"message": zh, "message_en": en}
+def bilingual(message, params: dict | None = None) -> dict:
+    """`message` in Chinese and in English. Give a lazy message and its `%` params apart:
+    formatting a lazy string first would fix it in the request's language."""
+
+    def render(language: str) -> str:
+        with translation.override(language):
+            text = str(message)
+            return text % params if params else text
+
+    return {"message": render("zh-hans"), "message_en": render("en")}
 
 
-def error_body(code: str, message, errors: list | None = None) -> dict:
-    body = {"code": code, **bilingual(message)}
+def error_body(code: str, message, errors: list | None = None, params: dict | None = None) -> dict:
+    body = {"code": code, **bilingual(message, params)}
     if errors is not None:
         body["errors"] = errors
     return body
@@ -110,13 +115,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
                         {
                             "field": field,
                             "code": e.code or "invalid",
-                            **bilingual(e.message % (e.params or {}) if e.params else e.message),
+                            **bilingual(e.message, e.params),
                         }
                     )
         else:
             for e in exc.error_list:
                 errors.append(
-                    {"field": "__all__", "code": e.code or "invalid", **bilingual(e.message)}
+                    {
+                        "field": "__all__",
+                        "code": e.code or "invalid",
+                        **bilingual(e.message, e.params),
+                    }
                 )
         first = errors[0] if errors else {"message": str(exc)}
         return api.create_response(
@@ -151,9 +160,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc):
-        return api.create_response(
-            request, error_body("http_error", str(exc)), status=exc.status_code
-        )
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            body = error_body("malformed_body", _("请求正文不是有效的JSON。"))
+        else:
+            body = error_body("http_error", str(exc))
+        return api.create_response(request, body, status=exc.status_code)
 
     @api.exception_handler(Exception)
     def on_unexpected(request, exc):
@@ -162,8 +173,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request,
             error_body(
                 "internal_error",
-                _("服务器内部错误，已记录。请把请求编号告诉管理员：%(id)s")
-                % {"id": context.current_request_id()},
+                _("服务器内部错误，已记录。请把请求编号告诉管理员：%(id)s"),
+                params={"id": context.current_request_id()},
             ),
             status=500,
         )

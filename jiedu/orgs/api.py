@@ -1,5 +1,7 @@
 from ninja import Router, Schema
 
+from jiedu.core.api import UNAUTHENTICATED
+
 from .models import OrgUnit
 
 router = Router(tags=["org-units"])
@@ -13,7 +15,13 @@ class OrgUnitOut(Schema):
     division_code: str
 
 
-@router.get("", response=list[OrgUnitOut], summary="Org units the caller may see")
+@router.get(
+    "",
+    response={200: list[OrgUnitOut], **UNAUTHENTICATED},
+    summary="Org units the caller may see",
+    description="Units where the caller holds `orgs.view_orgunit`, in tree order; "
+    "`parent_code` is null for the root.",
+)
 def list_org_units(request):
     units = list(OrgUnit.objects.restrict(request.auth, "view").order_by("path"))
     by_path = {u.path: u for u in units}

@@ -113,9 +113,8 @@ def _unit(code: str | None, field: str, *, division: bool = False):
         qs = qs.filter(kind__in=DIVISION_KINDS)
     unit = qs.first()
     if unit is None:
-        raise ValidationError(
-            {field: _("找不到代码为 %(c)s 的单位。") % {"c": code}}, code="unknown"
-        )
+        message = _("找不到代码为 %(c)s 的单位。")
+        raise ValidationError({field: ValidationError(message, code="unknown", params={"c": code})})
     return unit
 
 
@@ -160,7 +159,7 @@ def _phones(values: list[str]) -> list[str]:
         try:
             out.append(validate_phone(v))
         except ValidationError as exc:
-            raise ValidationError({f"phones.{i}": exc.messages[0]}, code="phone") from None
+            raise ValidationError({f"phones.{i}": exc.error_list}) from None
     return out
 
 
@@ -322,16 +321,12 @@ def patch_person(request, id: UUID, payload: PersonPatchIn):
         "residence_address",
     ):
         if field in data:
-            if data[field] is None:
-                raise ValidationError({field: _("该字段不能为空。")}, code="null")
             changes[field] = data[field]
     if "id_number" in data:
         changes["id_number"] = data["id_number"] or ""
-    if data.get("nationality"):
+    if "nationality" in data:
         changes["nationality"] = data["nationality"].upper()
     if "org_unit" in data:
-        if data["org_unit"] is None:
-            raise ValidationError({"org_unit": _("该字段不能为空。")}, code="null")
         changes["managing_unit"] = _unit(data["org_unit"], "org_unit")
     for field in ("hukou_division", "residence_division"):
         if field in data:

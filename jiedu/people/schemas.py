@@ -121,19 +121,30 @@ class PersonCreateIn(_PersonFields):
     confirm_not_duplicate: bool = False
 
 
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def _optional(**kwargs):
+    """A PATCH field that may be left out but not set to null (its schema shows no default)."""
+    return Field(None, json_schema_extra=_no_default, **kwargs)
+
+
 class PersonPatchIn(_PersonFields):
-    name: Line | None = Field(None, min_length=1, max_length=50)
-    gender: GenderLiteral | None = None
-    birth_date: date | None = None
-    org_unit: UnitCode | None = Field(None, description="Move the file to another unit")
-    id_type: IdTypeLiteral | None = None
+    """Send only the fields to change; `id_number` and the divisions may be null to clear them."""
+
+    name: Line = _optional(min_length=1, max_length=50)
+    gender: GenderLiteral = _optional()
+    birth_date: date = _optional()
+    org_unit: UnitCode = _optional(description="Move the file to another unit")
+    id_type: IdTypeLiteral = _optional()
     id_number: Line | None = Field(None, max_length=30)
-    ethnicity: Line | None = Field(None, max_length=2)
-    nationality: str | None = Field(None, pattern=r"^[A-Za-z]{2}$")
+    ethnicity: Line = _optional(max_length=2)
+    nationality: str = _optional(pattern=r"^[A-Za-z]{2}$")
     hukou_division: UnitCode | None = None
-    hukou_address: Line | None = Field(None, max_length=200)
+    hukou_address: Line = _optional(max_length=200)
     residence_division: UnitCode | None = None
-    residence_address: Line | None = Field(None, max_length=200)
+    residence_address: Line = _optional(max_length=200)
 
 
 class DuplicateOut(Schema):

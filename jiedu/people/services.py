@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from jiedu.core.context import acting_as
 from jiedu.core.crypto import blind_index
@@ -34,6 +34,11 @@ PERSON_FIELDS = (
     "managing_unit",
     "notes",
 )
+
+
+def field_error(field: str, message, code: str, params: dict | None = None) -> ValidationError:
+    """A ValidationError keyed by field that keeps its code (a dict message would drop it)."""
+    return ValidationError({field: ValidationError(message, code=code, params=params)})
 
 
 class DuplicatePersonError(ValidationError):
@@ -77,34 +82,36 @@ def validate_identity(id_type: str, number: str, birth_date, gender: str, *, tod
     number = resident_id.normalize(number)
     if id_type == IdType.NONE:
         if number:
-            raise ValidationError(
-                {"id_number": _("证件类型为“无证件”时不应填写证件号码。")}, code="id_number"
-            )
+            raise field_error("id_number", _("证件类型为“无证件”时不应填写证件号码。"), "id_number")
         return ""
     if not number:
-        raise ValidationError({"id_number": _("请填写证件号码。")}, code="required")
+        raise field_error("id_number", _("请填写证件号码。"), "required")
     if id_type != IdType.RESIDENT_ID:
         if len(number) < 5 or len(number) > 30 or not number.isalnum():
-            raise ValidationError(
-                {"id_number": _("证件号码应为5–30位字母或数字。")}, code="id_number"
-            )
+            raise field_error("id_number", _("证件号码应为5–30位字母或数字。"), "id_number")
         return number
     try:
         parsed = resident_id.parse(number, today=today)
     except resident_id.ResidentIdError as exc:
-        raise ValidationError({"id_number": exc.message}, code=exc.code) from None
+        raise ValidationError(
+            {"id_number": ValidationError(exc.message, code=exc.code, params=exc.params)}
+        ) from None
     errors = {}
     if birth_date and parsed.birth_date != birth_date:
         errors["birth_date"] = _("出生日期与身份证号码不符：身份证号码中的出生日期为 %(d)s。") % {
             "d": parsed.birth_date.isoformat()
         }
     if gender in ("male", "female") and parsed.gender != gender:
-        errors["gender"] = _("性别与身份证号码不符：第17位为%(p)s数，应为%(g)s。") % {
-            "p": _("奇") if parsed.gender == "male" else _("偶"),
-            "g": _("男") if parsed.gender == "male" else _("女"),
-        }
+        errors["gender"] = ValidationError(
+            _("性别与身份证号码不符：第17位为%(p)s数，应为%(g)s。"),
+            code="mismatch",
+            params={
+                "p": _("奇") if parsed.gender == "male" else _("偶"),
+                "g": _("男") if parsed.gender == "male" else _("女"),
+            },
+        )
     if errors:
-        raise ValidationError(errors, code="mismatch")
+        raise ValidationError(errors)
     return parsed.number
 
 
@@ -220,9 +227,7 @@ def update_person(person: Person, changes: dict, *, actor) -> Person:
     new_unit = changes.get("managing_unit")
     moving = new_unit is not None and new_unit != person.managing_unit
     if moving and not has_perm(actor, "people.change_person", new_unit):
-        raise ValidationError(
-            {"managing_unit": _("只能把档案移交到您有权管理的单位。")}, code="scope"
-        )
+        raise field_error("managing_unit", _("只能把档案移交到您有权管理的单位。"), "scope")
     id_type = changes.get("id_type", person.id_type)
     number = changes.get("id_number", person.id_number)
     birth_date = changes.get("birth_date", person.birth_date)
@@ -232,9 +237,10 @@ def update_person(person: Person, changes: dict, *, actor) -> Person:
         number = validate_identity(id_type, number, birth_date, gender)
         index = id_number_index(id_type, number) if number else ""
         if index and Person.objects.active().filter(id_number_index=index).exclude(pk=person.pk):
-            raise ValidationError(
-                {"id_number": _("该证件号码已属于另一份档案，请先合并重复档案。")},
-                code="duplicate_id_number",
+            raise field_error(
+                "id_number",
+                _("该证件号码已属于另一份档案，请先合并重复档案。"),
+                "duplicate_id_number",
             )
     with acting_as(actor), transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)

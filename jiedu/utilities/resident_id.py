@@ -16,16 +16,19 @@ from django.utils.translation import gettext_lazy as _
 # GB 11643-1999 §8.2: weights W_i = 2^(17-i) mod 11 for positions 1..17.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # indexed by (sum of weighted digits) mod 11
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 class ResidentIdError(ValueError):
     """A resident ID number that is not valid; `message` is translatable."""
 
-    def __init__(self, code: str, message):
-        super().__init__(str(message))
+    def __init__(self, code: str, message, params: dict | None = None):
+        # The message stays lazy and apart from its params, so each reader renders it in
+        # their own language (the API answers in Chinese and English).
+        super().__init__(str(message) % params if params else str(message))
         self.code = code
         self.message = message
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def parse(raw: str, *, today: date | None = None) -> ResidentId:
     number = normalize(raw)
     if len(number) != 18:
         raise ResidentIdError(
-            "length", _("身份证号码应为18位，当前为%(n)d位。") % {"n": len(number)}
+            "length", _("身份证号码应为18位，当前为%(n)d位。"), {"n": len(number)}
         )
     if not _SHAPE.match(number):
         raise ResidentIdError("characters", _("身份证号码前17位应为数字，最后一位为数字或X。"))
@@ -67,7 +70,8 @@ def parse(raw: str, *, today: date | None = None) -> ResidentId:
     if number[17] != expected:
         raise ResidentIdError(
             "check_digit",
-            _("身份证号码校验位错误（最后一位应为%(c)s），请核对是否录入有误。") % {"c": expected},
+            _("身份证号码校验位错误（最后一位应为%(c)s），请核对是否录入有误。"),
+            {"c": expected},
         )
     gender = "male" if int(number[16]) % 2 == 1 else "female"
     return ResidentId(number=number, division_code=number[:6], birth_date=born, gender=gender)
@@ -89,7 +93,7 @@ def looks_like_resident_id(text: str) -> bool:
 
 def build(division_code: str, birth_date: date, sequence: int) -> str:
     """Compose a valid number (for synthetic data only): sequence 1–999, odd = male."""
-    if not (re.fullmatch(r"\d{6}", division_code) and 0 < sequence < 1000):
+    if not (re.fullmatch(r"[0-9]{6}", division_code) and 0 < sequence < 1000):
         raise ValueError("division_code must be 6 digits and sequence 1..999")
     first17 = f"{division_code}{birth_date:%Y%m%d}{sequence:03d}"
     return first17 + check_char(first17)
