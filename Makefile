@@ -28,7 +28,7 @@ run: setup
 
 ## make test: the whole suite, browser tests included (DATABASE_URL picks the database)
 test: setup browser-deps
-	$(PY) -m pytest -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-fast: everything but the browser tests
 test-fast: setup
@@ -44,6 +44,7 @@ browser-deps:
 	fi
 
 lint: setup
+	mkdir -p var
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

@@ -2,6 +2,7 @@
 
 import uuid as uuidlib
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -151,6 +152,9 @@ def person_create(request):
             creating=True,
             initial={"idempotency_key": uuidlib.uuid4().hex, "nationality": "CN"},
         )
+    if not duplicates or same_id:
+        # The confirmation only makes sense next to the likely duplicates it confirms.
+        form.fields["confirm_not_duplicate"].widget = forms.HiddenInput()
     return render(
         request,
         "people/person_form.html",
