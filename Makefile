@@ -21,10 +21,10 @@ setup: $(STAMP)
 ## make run: migrate the SQLite database, load the demo province, serve http://127.0.0.1:8000
 run: setup
 	mkdir -p var
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py load_demo
+	JIEDU_ENV=development $(PY) manage.py migrate --noinput
+	JIEDU_ENV=development $(PY) manage.py load_demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	JIEDU_ENV=development $(PY) manage.py runserver --insecure $(HOST):$(PORT)
 
 ## make test: the whole suite, browser tests included (DATABASE_URL picks the database)
 test: setup browser-deps
@@ -47,7 +47,7 @@ lint: setup
 	mkdir -p var
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	JIEDU_ENV=development $(PY) manage.py makemigrations --check --dry-run
 
 format: setup
 	$(PY) -m ruff format .
@@ -55,15 +55,15 @@ format: setup
 
 ## make openapi: regenerate the committed OpenAPI document (docs/api/openapi.json)
 openapi: setup
-	DJANGO_DEBUG=1 $(PY) manage.py export_openapi docs/api/openapi.json
+	JIEDU_ENV=development $(PY) manage.py export_openapi docs/api/openapi.json
 
 ## make messages: refresh and compile the English catalogue (Chinese is the source language)
 messages: setup
-	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
-	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
+	JIEDU_ENV=development $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
+	JIEDU_ENV=development $(PY) manage.py compilemessages -l en --ignore=.venv
 
 bench: setup
-	DJANGO_DEBUG=1 $(PY) bench/run.py
+	JIEDU_ENV=development $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) var/test-media test-artifacts

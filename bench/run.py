@@ -1,6 +1,6 @@
 """Performance ratios for the registry, each against a reference measured in the same run.
 
-    make bench            (or: DJANGO_DEBUG=1 .venv/bin/python bench/run.py --persons 3000)
+    make bench            (or: JIEDU_ENV=development .venv/bin/python bench/run.py --persons 3000)
 
 Ratios, not seconds: the machines are shared and noisy, so a number only means something next to
 a reference taken on the same machine a moment earlier. Each line reports
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=2000)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="jiedu-bench-")
-    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("JIEDU_ENV", "development")
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.db")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     import django

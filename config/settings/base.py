@@ -18,34 +18,41 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
+# JIEDU_ENV=development (what `make run` sets) allows the built-in development keys and plain-http
+# cookies on localhost. DEBUG is separate and off by default, so even the demo never shows a
+# stack trace; turn it on only while debugging (DJANGO_DEBUG=1).
+DEVELOPMENT = os.environ.get("JIEDU_ENV", "production").strip().lower() == "development"
 DEBUG = env_bool("DJANGO_DEBUG", False)
+_DEV_DEFAULTS = DEVELOPMENT or DEBUG
 
 # Development-only fallbacks. They are public (in this file), so production refuses them.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 _DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="
 _DEV_BLIND_INDEX_KEY = "dev-only-blind-index-key-not-for-production"
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if _DEV_DEFAULTS else "")
 # Fernet keys (comma-separated, newest first, for rotation) that encrypt resident ID numbers.
 FIELD_ENCRYPTION_KEYS = [
     k.strip()
-    for k in os.environ.get("JIEDU_FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEY if DEBUG else "").split(
-        ","
-    )
+    for k in os.environ.get(
+        "JIEDU_FIELD_ENCRYPTION_KEYS", _DEV_FIELD_KEY if _DEV_DEFAULTS else ""
+    ).split(",")
     if k.strip()
 ]
 # HMAC key for the blind index of ID numbers; it must never change once data exists.
-BLIND_INDEX_KEY = os.environ.get("JIEDU_BLIND_INDEX_KEY", _DEV_BLIND_INDEX_KEY if DEBUG else "")
+BLIND_INDEX_KEY = os.environ.get(
+    "JIEDU_BLIND_INDEX_KEY", _DEV_BLIND_INDEX_KEY if _DEV_DEFAULTS else ""
+)
 
 if not SECRET_KEY or not FIELD_ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
     raise ImproperlyConfigured(
         "Set DJANGO_SECRET_KEY, JIEDU_FIELD_ENCRYPTION_KEYS and JIEDU_BLIND_INDEX_KEY "
-        "(or DJANGO_DEBUG=1 for local development). See docs/deployment.md."
+        "(or JIEDU_ENV=development on a developer machine). See docs/deployment.md."
     )
 
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "").split(
+    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if _DEV_DEFAULTS else "").split(
         ","
     )
     if h.strip()
@@ -149,8 +156,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media-not-served/"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = not _DEV_DEFAULTS
+CSRF_COOKIE_SECURE = not _DEV_DEFAULTS
 SESSION_COOKIE_AGE = 8 * 3600  # one shift
 X_FRAME_OPTIONS = "DENY"
 
