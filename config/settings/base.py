@@ -50,11 +50,10 @@ if not SECRET_KEY or not FIELD_ENCRYPTION_KEYS or not BLIND_INDEX_KEY:
         "(or JIEDU_ENV=development on a developer machine). See docs/deployment.md."
     )
 
+_DEFAULT_HOSTS = "127.0.0.1,localhost" if _DEV_DEFAULTS else ""
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if _DEV_DEFAULTS else "").split(
-        ","
-    )
+    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", _DEFAULT_HOSTS).split(",")
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [

@@ -3,12 +3,15 @@ transaction and leaves one change-log row per object written (see core.audit).""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
 
 from jiedu.core.context import acting_as
 from jiedu.core.crypto import blind_index
@@ -220,6 +223,17 @@ def create_person(
     return person
 
 
+def edit_person(
+    person: Person, changes: dict, *, actor, aliases: list[str], phones: list[str]
+) -> Person:
+    """The edit form as one unit of work: fields, aliases and phones all save, or none do."""
+    with transaction.atomic():
+        person = update_person(person, changes, actor=actor)
+        set_aliases(person, aliases, actor=actor)
+        set_phones(person, phones, actor=actor)
+    return person
+
+
 def update_person(person: Person, changes: dict, *, actor) -> Person:
     """Change fields of a person file. `changes` may hold PERSON_FIELDS, id_type and id_number."""
     if not has_perm(actor, "people.change_person", person.managing_unit):
@@ -373,15 +387,36 @@ def update_health(person: Person, values: dict, *, actor) -> HealthRecord:
     return record
 
 
+PHOTO_MAX_SIDE = 1200
+
+
+def normalize_photo(upload) -> ContentFile:
+    """Re-encode an uploaded image as a JPEG of at most 1200 px a side.
+
+    Re-encoding drops EXIF and other metadata (a phone photo can carry the GPS position of the
+    person's home) and anything hidden in the file; only the pixels are kept.
+    """
+    upload.seek(0)
+    with Image.open(upload) as image:
+        image = ImageOps.exif_transpose(image)  # keep the orientation the camera recorded
+        image = image.convert("RGB")
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=85, optimize=True)
+    return ContentFile(out.getvalue())
+
+
 def set_photo(person: Person, upload, *, actor) -> Person:
     if not has_perm(actor, "people.change_person", person.managing_unit):
         raise PermissionDenied(_("您无权修改该人员档案。"))
+    content = normalize_photo(upload)
     with acting_as(actor), transaction.atomic():
         old = person.photo.name if person.photo else ""
-        person.photo.save("photo.jpg", upload, save=False)
+        person.photo.save("photo.jpg", content, save=False)
         person.save()
+        storage = person.photo.storage
         if old:
-            transaction.on_commit(lambda: person.photo.storage.delete(old))
+            transaction.on_commit(lambda: storage.delete(old))
     return person
 
 

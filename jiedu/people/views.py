@@ -219,9 +219,13 @@ def person_edit(request, uuid):
             changes["id_type"] = form.cleaned_data["id_type"]
             changes["id_number"] = form.cleaned_data.get("id_number", "")
             try:
-                services.update_person(person, changes, actor=request.user)
-                services.set_aliases(person, form.cleaned_data["aliases"], actor=request.user)
-                services.set_phones(person, form.cleaned_data["phones"], actor=request.user)
+                services.edit_person(
+                    person,
+                    changes,
+                    actor=request.user,
+                    aliases=form.cleaned_data["aliases"],
+                    phones=form.cleaned_data["phones"],
+                )
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:

@@ -272,3 +272,43 @@ def test_export_is_scoped_masked_and_logged(cast, client):
     assert log.result_count == 2 and log.query == "zsf"
     client.force_login(cast.worker_a)  # community workers may not export
     assert client.get(reverse("people:person_export")).status_code == 404
+
+
+def test_the_edit_form_saves_fields_aliases_and_phones_together(cast, client):
+    person = make_person(cast.worker_a, cast.county_a, "张三丰", phones=("13800000001",))
+    client.force_login(cast.worker_a)
+    data = form_data(
+        cast,
+        name="张三丰",
+        id_number=person.id_number,
+        birth_date=person.birth_date.isoformat(),
+        managing_unit=cast.county_a.pk,
+        aliases="老张\n张道长",
+        phones="13800000002",
+        hukou_address="花桥街道8号",
+    )
+    response = client.post(reverse("people:person_edit", args=[person.uuid]), data)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.hukou_address == "花桥街道8号"
+    assert set(person.aliases.values_list("name", flat=True)) == {"老张", "张道长"}
+    assert list(person.phones.values_list("number", flat=True)) == ["13800000002"]
+    assert person in search(Person.objects.all(), "zdz")
+
+
+def test_a_bad_phone_in_the_edit_form_saves_nothing(cast, client):
+    person = make_person(cast.worker_a, cast.county_a, "张三丰")
+    client.force_login(cast.worker_a)
+    data = form_data(
+        cast,
+        name="张三丰改",
+        id_number=person.id_number,
+        birth_date=person.birth_date.isoformat(),
+        managing_unit=cast.county_a.pk,
+        phones="12345",
+    )
+    response = client.post(reverse("people:person_edit", args=[person.uuid]), data)
+    assert response.status_code == 200
+    assert "电话号码格式不正确" in response.context["form"].errors["phones"][0]
+    person.refresh_from_db()
+    assert person.name == "张三丰"
