@@ -346,6 +346,16 @@ def save_family_contact(
     if not has_perm(actor, "people.change_person", person.managing_unit):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     with acting_as(actor), transaction.atomic():
+        if contact is None:
+            # A resubmitted form must not list the same relative twice.
+            same = FamilyContact.objects.filter(
+                person=person,
+                name=fields.get("name", ""),
+                relation=fields.get("relation", ""),
+                phone=fields.get("phone", ""),
+            ).first()
+            if same is not None:
+                return same
         contact = contact or FamilyContact(person=person)
         for key, value in fields.items():
             setattr(contact, key, value)

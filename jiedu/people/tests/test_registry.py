@@ -312,3 +312,12 @@ def test_a_bad_phone_in_the_edit_form_saves_nothing(cast, client):
     assert "电话号码格式不正确" in response.context["form"].errors["phones"][0]
     person.refresh_from_db()
     assert person.name == "张三丰"
+
+
+def test_a_resubmitted_family_contact_is_not_added_twice(cast, client):
+    person = make_person(cast.worker_a, cast.county_a, "张三丰")
+    client.force_login(cast.worker_a)
+    data = {"name": "张父", "relation": "parent", "phone": "13800000009"}
+    client.post(reverse("people:family_add", args=[person.uuid]), data)
+    client.post(reverse("people:family_add", args=[person.uuid]), data)
+    assert person.family.count() == 1
