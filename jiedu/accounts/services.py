@@ -45,6 +45,9 @@ def create_user(
 def add_membership(*, actor, user: User, org_unit, role: Role) -> Membership:
     if not has_perm(actor, "accounts.manage_user", org_unit):
         raise PermissionDenied(_("您无权在该单位分配岗位。"))
+    if user.pk == actor.pk and not actor.is_superuser:
+        # Separation of duties: an administrator cannot widen their own access (e.g. to files).
+        raise PermissionDenied(_("不能给自己分配岗位，请由其他管理员办理。"))
     with acting_as(actor), transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             user=user, org_unit=org_unit, role=role

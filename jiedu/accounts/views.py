@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiedu.core.permissions import grants_for, scope_q
-from jiedu.core.views import apply_validation_error, paginate
+from jiedu.core.views import apply_validation_error, paginate, query_param
 
 from . import services
 from .forms import MembershipForm, TokenForm, UserCreateForm
@@ -28,7 +28,7 @@ def _require_manage(actor):
 @login_required
 def user_list(request):
     _require_manage(request.user)
-    q = request.GET.get("q", "").strip()
+    q = query_param(request)
     users = _managed_users(request.user)
     if q:
         users = users.filter(username__icontains=q) | users.filter(display_name__icontains=q)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +14,14 @@ from django.utils.translation import gettext as _
 from jiedu.core.permissions import grants_for, has_perm
 
 PAGE_SIZE = 50
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def query_param(request, name: str = "q", max_length: int = 200) -> str:
+    """A free-text GET parameter as one clean line: control characters (NUL, which PostgreSQL
+    cannot store or compare, included) become spaces; at most `max_length` characters."""
+    return _CONTROL_CHARS.sub(" ", request.GET.get(name, ""))[:max_length].strip()
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):

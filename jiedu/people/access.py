@@ -4,6 +4,7 @@ from django.http import Http404
 
 from jiedu.core.permissions import has_perm
 
+from .choices import PersonStatus
 from .models import HealthRecord, Person
 
 
@@ -17,6 +18,9 @@ def get_person_for_user(user, uuid, action: str = "view") -> Person:
     )
     if person is None:
         raise Http404("person not found")
+    if action != "view" and person.status != PersonStatus.ACTIVE:
+        # A merged file is history: changes go to the file it was merged into.
+        raise Http404("person file merged")
     return person
 
 

@@ -93,7 +93,12 @@ class PersonForm(forms.ModelForm):
             del self.fields["confirm_not_duplicate"]
             del self.fields["idempotency_key"]
             if self.instance.pk:
-                self.initial.setdefault("id_number", self.instance.id_number)
+                # Never put the full number in the page: it is shown only through the logged,
+                # permission-checked reveal. A blank box keeps the number on file.
+                self.fields["id_number"].widget.attrs["placeholder"] = (
+                    self.instance.id_number_masked
+                )
+                self.fields["id_number"].help_text = _("留空则保持原证件号码不变。")
                 self.initial.setdefault(
                     "aliases", "\n".join(self.instance.aliases.values_list("name", flat=True))
                 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -398,6 +399,7 @@ def update_health(person: Person, values: dict, *, actor) -> HealthRecord:
 
 
 PHOTO_MAX_SIDE = 1200
+PHOTO_MAX_PIXELS = 50_000_000  # a 50-megapixel camera photo; above that, refuse
 
 
 def normalize_photo(upload) -> ContentFile:
@@ -407,12 +409,22 @@ def normalize_photo(upload) -> ContentFile:
     person's home) and anything hidden in the file; only the pixels are kept.
     """
     upload.seek(0)
-    with Image.open(upload) as image:
-        image = ImageOps.exif_transpose(image)  # keep the orientation the camera recorded
-        image = image.convert("RGB")
-        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-        out = io.BytesIO()
-        image.save(out, format="JPEG", quality=85, optimize=True)
+    try:
+        with Image.open(upload) as image:
+            # Image.open reads only the header: refuse huge canvases before decoding them
+            # (a small, highly compressed file can expand to gigabytes of pixels).
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise ValueError("image too large")
+            image = ImageOps.exif_transpose(image)  # keep the orientation the camera recorded
+            image = image.convert("RGB")
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=85, optimize=True)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        # A file that passes the form's quick check but cannot be decoded (e.g. truncated).
+        raise ValidationError(
+            forms.ImageField.default_error_messages["invalid_image"], code="invalid_image"
+        ) from None
     return ContentFile(out.getvalue())
 
 

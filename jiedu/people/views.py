@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction, AccessLogEntry, ChangeLogEntry
 from jiedu.core.permissions import has_perm
-from jiedu.core.views import apply_validation_error, paginate, render_list
+from jiedu.core.views import apply_validation_error, paginate, query_param, render_list
 
 from . import services
 from .access import can_view_full_id, can_view_health, get_health_for_user, get_person_for_user
@@ -27,7 +27,7 @@ from .querysets import mask_query, search
 
 @login_required
 def person_list(request):
-    q = request.GET.get("q", "").strip()
+    q = query_param(request)
     base = Person.objects.restrict(request.user, "view").active()
     if not has_perm(request.user, "people.view_person"):
         raise Http404
@@ -62,7 +62,7 @@ def person_export(request):
 
     if not has_perm(request.user, "people.export_person"):
         raise Http404
-    q = request.GET.get("q", "").strip()
+    q = query_param(request)
     rows = (
         search(Person.objects.restrict(request.user, "export").active(), q)
         .select_related("managing_unit")
@@ -175,10 +175,12 @@ def person_detail(request, uuid):
             return redirect("people:person_detail", uuid=target.uuid)
     log_access(AccessAction.VIEW_PERSON, user=request.user, person_pk=person.pk)
     history_pks = services.history_person_pks(person)
-    events = PersonEvent.objects.filter(person__in=history_pks).order_by("-occurred_at", "-id")[
-        :100
-    ]
     health_visible = can_view_health(request.user, person)
+    events = PersonEvent.objects.filter(person__in=history_pks)
+    if not health_visible:
+        # Even that a health record changed is health information.
+        events = events.exclude(code__startswith="people.health.")
+    events = events.order_by("-occurred_at", "-id")[:100]
     return render(
         request,
         "people/person_detail.html",
@@ -217,7 +219,10 @@ def person_edit(request, uuid):
         if form.is_valid():
             changes = {f: form.cleaned_data[f] for f in services.PERSON_FIELDS if f in form.fields}
             changes["id_type"] = form.cleaned_data["id_type"]
-            changes["id_number"] = form.cleaned_data.get("id_number", "")
+            number = form.cleaned_data.get("id_number", "")
+            # The form does not show the number on file: a blank box keeps it.
+            if number or changes["id_type"] != person.id_type:
+                changes["id_number"] = number
             try:
                 services.edit_person(
                     person,
@@ -233,12 +238,15 @@ def person_edit(request, uuid):
                 return redirect("people:person_detail", uuid=person.uuid)
     else:
         form = PersonForm(instance=person, user=request.user, creating=False)
+        log_access(AccessAction.VIEW_PERSON, user=request.user, person_pk=person.pk)
     return render(request, "people/person_form.html", {"form": form, "person": person})
 
 
 @login_required
 def health_edit(request, uuid):
     person = get_person_for_user(request.user, uuid)
+    if person.status != PersonStatus.ACTIVE:
+        raise Http404
     if not has_perm(request.user, "people.change_health", person.managing_unit):
         raise Http404
     record = get_health_for_user(request.user, person)
@@ -250,6 +258,7 @@ def health_edit(request, uuid):
             return redirect("people:person_detail", uuid=person.uuid)
     else:
         form = HealthForm(instance=record)
+        log_access(AccessAction.VIEW_PERSON, user=request.user, person_pk=person.pk)
     return render(request, "people/health_form.html", {"form": form, "person": person})
 
 
@@ -308,8 +317,13 @@ def photo_upload(request, uuid):
     person = get_person_for_user(request.user, uuid, "change")
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
-        services.set_photo(person, form.cleaned_data["photo"], actor=request.user)
-        messages.success(request, _("照片已上传。"))
+        try:
+            services.set_photo(person, form.cleaned_data["photo"], actor=request.user)
+        except ValidationError as exc:
+            for e in exc.messages:
+                messages.error(request, e)
+        else:
+            messages.success(request, _("照片已上传。"))
     else:
         for e in form.errors.get("photo", []):
             messages.error(request, e)
