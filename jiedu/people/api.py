@@ -67,6 +67,8 @@ def _item(p: Person) -> dict:
 
 
 def _detail(request, p: Person) -> dict:
+    """The whole file as the caller may see it. Every response carrying it is a read: logged."""
+    log_access(AccessAction.VIEW_PERSON, user=request.auth, person_pk=p.pk, channel="api")
     body = {
         **_item(p),
         "ethnicity": p.ethnicity,
@@ -288,7 +290,6 @@ def create_person(
 )
 def get_person(request, id: UUID):
     person = get_person_for_user(request.auth, id)
-    log_access(AccessAction.VIEW_PERSON, user=request.auth, person_pk=person.pk, channel="api")
     return Status(200, _detail(request, person))
 
 

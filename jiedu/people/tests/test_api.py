@@ -614,3 +614,14 @@ def test_api_errors_come_in_chinese_and_english(cast, api_as, client):
         assert body["message_en"].isascii(), body
     unknown_unit = responses[-1].json()["errors"][0]
     assert unknown_unit["message_en"] == "No unit found with code NOPE."
+
+
+def test_every_response_carrying_a_whole_file_is_access_logged(cast, api_as):
+    from jiedu.core.models import AccessLogEntry
+
+    person = make_person(cast.worker_a, cast.county_a, "吴十")
+    api = api_as(cast.worker_a)
+    before = AccessLogEntry.objects.filter(action="view_person", person_pk=person.pk).count()
+    assert api.patch(DETAIL.format(id=person.uuid), {"hukou_address": "新址"}).status_code == 200
+    after = AccessLogEntry.objects.filter(action="view_person", person_pk=person.pk).count()
+    assert after == before + 1
