@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 def _fernet_key(raw: str) -> bytes:
@@ -35,6 +36,8 @@ def _cipher(keys: tuple[str, ...]) -> MultiFernet:
 
 
 def cipher() -> MultiFernet:
+    if not settings.FIELD_ENCRYPTION_KEYS:
+        raise ImproperlyConfigured("JIEDU_FIELD_ENCRYPTION_KEYS is not set (docs/deployment.md)")
     return _cipher(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
@@ -51,5 +54,7 @@ def decrypt(token: str) -> str:
 
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash for exact lookup; `purpose` separates indexes of different fields."""
+    if not settings.BLIND_INDEX_KEY:
+        raise ImproperlyConfigured("JIEDU_BLIND_INDEX_KEY is not set (docs/deployment.md)")
     key = hashlib.sha256(f"{purpose}:{settings.BLIND_INDEX_KEY}".encode()).digest()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
