@@ -2,18 +2,14 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.orgs.forms import UnitChoiceField
 from jiedu.orgs.models import OrgUnit
 
 from .models import Role
 
 
-class UnitField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return "　" * max(obj.depth - 1, 0) + obj.name
-
-
 class MembershipForm(forms.Form):
-    org_unit = UnitField(label=_("单位"), queryset=OrgUnit.objects.none())
+    org_unit = UnitChoiceField(label=_("单位"), queryset=OrgUnit.objects.none())
     role = forms.ModelChoiceField(label=_("角色"), queryset=Role.objects.all())
 
     def __init__(self, *args, user, **kwargs):

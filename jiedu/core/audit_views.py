@@ -46,13 +46,8 @@ def auditable_users(user):
     """Users whose activity `user` may audit: those holding a post inside the auditor's units."""
     from jiedu.accounts.models import User
 
-    paths = grants_for(user).paths("core.view_audit")
-    if paths is None:
-        return User.objects.all()
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(memberships__org_unit__path__startswith=p)
-    return User.objects.filter(q).distinct()
+    q = scope_q(user, "core.view_audit", "memberships__org_unit__path")
+    return User.objects.all() if q is None else User.objects.filter(q).distinct()
 
 
 def auditable_person_pks(user):

@@ -4,7 +4,6 @@ from datetime import date
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 from ninja import Field as NField
 from ninja import Header, Query, Router, Schema, Status
@@ -19,7 +18,7 @@ from jiedu.core.api import (
 )
 from jiedu.core.audit import log_access
 from jiedu.core.clock import today
-from jiedu.core.models import AccessAction, IdempotencyRecord
+from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm
 from jiedu.orgs.choices import DIVISION_KINDS
 from jiedu.orgs.models import OrgUnit
@@ -191,14 +190,7 @@ def list_persons(request, params: Query[ListParams]):
 
 def _idempotent_result(request, key: str | None) -> Person | None:
     """The file an earlier request with this `Idempotency-Key` created, if the caller sees it."""
-    if not key:
-        return None
-    done = IdempotencyRecord.objects.filter(
-        user_id=request.auth.pk, scope="people.create_person", key=key
-    ).first()
-    if done is None:
-        return None
-    person = Person.objects.filter(pk=done.result_id).first()
+    person = services.created_with_key(request.auth, key)
     if person is None:
         return None
     return get_person_for_user(request.auth, person.uuid)
@@ -270,12 +262,6 @@ def create_person(
             if has_perm(request.auth, "people.view_person", c.managing_unit)
         ]
         return Status(409, {"code": exc.code, **bilingual(exc.message), "candidates": visible})
-    except IntegrityError:
-        # A concurrent request with the same Idempotency-Key won the race: answer with its file.
-        previous = _idempotent_result(request, key)
-        if previous is None:
-            raise
-        return Status(200, _detail(request, previous))
     return Status(201, _detail(request, get_person_for_user(request.auth, person.uuid)))
 
 

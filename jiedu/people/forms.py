@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.orgs.forms import UnitChoiceField
 from jiedu.orgs.models import OrgUnit
 from jiedu.utilities.phone import validate_phone
 
@@ -27,11 +28,6 @@ def _label_inline(form) -> None:
         if isinstance(field.widget, forms.TextInput | forms.DateInput):
             field.widget.attrs.setdefault("placeholder", str(field.label))
             field.widget.attrs.setdefault("title", str(field.label))
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return "　" * max(obj.depth - 1, 0) + obj.name
 
 
 class PersonForm(forms.ModelForm):

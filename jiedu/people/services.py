@@ -146,11 +146,15 @@ def find_duplicates(*, name: str, birth_date, id_index: str = "", exclude_pk=Non
     return list(qs.select_related("managing_unit")[:20])
 
 
-def _check_idempotency(actor, key: str | None, scope: str):
+CREATE_SCOPE = "people.create_person"
+
+
+def created_with_key(actor, key: str | None) -> Person | None:
+    """The file an earlier create by `actor` with idempotency `key` made, if any."""
     if not key:
         return None
-    record = IdempotencyRecord.objects.filter(user_id=actor.pk, scope=scope, key=key).first()
-    if record is None:
+    record = IdempotencyRecord.objects.filter(user_id=actor.pk, scope=CREATE_SCOPE, key=key).first()
+    if record is None or not record.result_id:
         return None
     return Person.objects.filter(pk=record.result_id).first()
 
@@ -170,7 +174,7 @@ def create_person(
     """
     if not has_perm(actor, "people.add_person", data.managing_unit):
         raise PermissionDenied(_("您无权在该单位新建人员档案。"))
-    previous = _check_idempotency(actor, idempotency_key, "people.create_person")
+    previous = created_with_key(actor, idempotency_key)
     if previous is not None:
         return previous
     number = validate_identity(data.id_type, data.id_number, data.birth_date, data.gender)
@@ -192,6 +196,19 @@ def create_person(
             same_id=False,
         )
     with acting_as(actor), transaction.atomic():
+        if idempotency_key:
+            # Claim the key first: of two concurrent submissions of one form (a double click),
+            # the second waits here, finds the first's record and returns its file.
+            try:
+                with transaction.atomic():
+                    claim = IdempotencyRecord.objects.create(
+                        user_id=actor.pk, scope=CREATE_SCOPE, key=idempotency_key, result_id=""
+                    )
+            except IntegrityError:
+                previous = created_with_key(actor, idempotency_key)
+                if previous is None:
+                    raise
+                return previous
         person = Person(**{f: getattr(data, f) for f in PERSON_FIELDS})
         person.set_id_number(data.id_type, number)
         refresh_search_text(person)
@@ -215,12 +232,7 @@ def create_person(
             person.save(update_fields=["search_text"])
         record_event(person, "people.person.created", actor=actor, org_unit=data.managing_unit)
         if idempotency_key:
-            IdempotencyRecord.objects.create(
-                user_id=actor.pk,
-                scope="people.create_person",
-                key=idempotency_key,
-                result_id=str(person.pk),
-            )
+            IdempotencyRecord.objects.filter(pk=claim.pk).update(result_id=str(person.pk))
     return person
 
 

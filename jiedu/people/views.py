@@ -55,6 +55,11 @@ def person_list(request):
 EXPORT_LIMIT = 50_000
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Typed text that Excel would run as a formula (=, +, -, @) is exported as plain text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @login_required
 def person_export(request):
     """The current search as CSV (UTF-8 with BOM, opens in Excel); masked ID numbers only."""
@@ -81,11 +86,11 @@ def person_export(request):
         writer.writerow(
             [
                 p.uuid,
-                p.name,
+                spreadsheet_safe(p.name),
                 p.get_gender_display(),
                 p.birth_date,
                 p.id_number_masked,
-                p.managing_unit.name,
+                spreadsheet_safe(p.managing_unit.name),
             ]
         )
         count += 1

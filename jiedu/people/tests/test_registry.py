@@ -321,3 +321,18 @@ def test_a_resubmitted_family_contact_is_not_added_twice(cast, client):
     client.post(reverse("people:family_add", args=[person.uuid]), data)
     client.post(reverse("people:family_add", args=[person.uuid]), data)
     assert person.family.count() == 1
+
+
+def test_export_does_not_hand_excel_a_formula(cast, client):
+    data = services.PersonInput(
+        name="=HYPERLINK(1)",
+        gender="male",
+        birth_date=BIRTH,
+        managing_unit=cast.county_a,
+        id_type="none",
+    )
+    services.create_person(data, actor=cast.worker_a)
+    client.force_login(cast.supervisor)
+    body = client.get(reverse("people:person_export")).content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in body
+    assert ",=HYPERLINK" not in body
