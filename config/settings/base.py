@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "jiedu.orgs",
     "jiedu.accounts",
     "jiedu.people",
+    "jiedu.measures",
+    "jiedu.facilities",
+    "jiedu.worklists",
     "jiedu.demo",
 ]
 

@@ -131,7 +131,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request,
             {
-                "code": "validation_error",
+                # A refusal names the rule that refused (illegal_transition, isolation_excluded…).
+                "code": getattr(exc, "refusal_code", "validation_error"),
                 "message": first["message"],
                 "message_en": first.get("message_en", first["message"]),
                 "errors": errors,

@@ -128,3 +128,35 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.scope}:{self.key}"
+
+
+class RuleValue(AppendOnlyModel):
+    """本地规则配置: one version of a locally variable rule for a unit and its subtree.
+
+    Append-only: a version is never edited or deleted; a new version with a later
+    `effective_from` supersedes it (core.rules), so the row itself is its own audit record.
+    """
+
+    key = models.CharField(_("规则"), max_length=80)
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("适用单位")
+    )
+    value = models.IntegerField(_("取值"))
+    effective_from = models.DateField(_("生效日期"))
+    source = models.CharField(_("依据"), max_length=200)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.CharField(_("录入人"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("本地规则")
+        verbose_name_plural = _("本地规则")
+        ordering = ["key", "org_unit__path", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "org_unit", "effective_from"], name="rulevalue_one_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.key}={self.value} ({self.effective_from})"

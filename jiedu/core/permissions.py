@@ -26,6 +26,14 @@ PERMISSIONS: dict[str, str] = {
     "accounts.manage_user": _("管理用户与岗位"),
     "accounts.manage_token": _("管理API令牌"),
     "core.view_audit": _("查看审计日志"),
+    "core.manage_rules": _("维护本地规则配置（报到期限、通知天数等）"),
+    "measures.view_measure": _("查看戒毒措施及其期限"),
+    "measures.decide_measure": _("作出戒毒措施决定"),
+    "measures.execute_measure": _("执行戒毒措施（报到、中止、恢复、解除、通知送达）"),
+    "facilities.view_admission": _("查看所内管理记录"),
+    "facilities.manage_admission": _("所内管理：入所、分区、外出探视、单独管理、脱逃、出所"),
+    "facilities.approve_admission": _("所领导审批：单独管理、外出探视、所外就医"),
+    "facilities.manage_facility": _("维护戒毒所床位与警力"),
 }
 
 
@@ -103,15 +111,27 @@ def has_perm(user, perm: str, unit=None) -> bool:
     return grants.covers(perm, unit.path)
 
 
-def scope_q(user, perm: str, unit_path_lookup: str) -> Q | None:
-    """A Q selecting rows whose unit path lies under a granted unit; None = no restriction."""
+def scope_q(user, perm: str, unit_path_lookup: str | tuple[str, ...]) -> Q | None:
+    """A Q selecting rows whose unit path lies under a granted unit; None = no restriction.
+
+    `unit_path_lookup` may name several units (a tuple): a row is in scope when any of them is —
+    e.g. a person is seen by the unit that manages the file and by the unit executing a measure.
+    """
     paths = grants_for(user).paths(perm)
     if paths is None:
         return None
+    lookups = (unit_path_lookup,) if isinstance(unit_path_lookup, str) else unit_path_lookup
     q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(**{f"{unit_path_lookup}__startswith": p})
+    for lookup in lookups:
+        for p in paths:
+            q |= Q(**{f"{lookup}__startswith": p})
     return q
+
+
+def has_perm_any(user, perm: str, units) -> bool:
+    """Whether `user` holds `perm` at any of `units` (None entries ignored)."""
+    grants = grants_for(user)
+    return any(grants.covers(perm, u.path) for u in units if u is not None)
 
 
 class RestrictedQuerySet(QuerySet):
@@ -124,7 +144,7 @@ class RestrictedQuerySet(QuerySet):
         perm = f"{model._meta.app_label}.{action}_{noun}"
         if perm not in PERMISSIONS:
             raise ValueError(f"No permission {perm} is defined")
-        lookup = model.scope_unit_path  # e.g. "managing_unit__path" or "path"
+        lookup = model.scope_unit_path  # e.g. "managing_unit__path", "path", or a tuple of them
         q = scope_q(user, perm, lookup)
         if q is None:
             return self.all()

@@ -93,6 +93,7 @@ def isolation_clocks(
     escapes: Iterable[Interval] = (),
     extension_months: int = 0,
     today: date | None = None,
+    police_stage_months: tuple[int, int] | None = None,
 ) -> IsolationClocks:
     """Every clock of a compulsory-isolation term.
 
@@ -101,12 +102,23 @@ def isolation_clocks(
       and a person who escaped cannot be released early (戒毒条例 Art. 32; 司法部令127号 Art. 31);
     - early release from 1 year after the decision (禁毒法 Art. 47);
     - extension at most 1 year (禁毒法 Art. 47): `latest_end_with_extension` = term end + 1 year;
-    - transfer from the police facility after 3–6 months, never after 12 (戒毒条例 Art. 27).
+    - transfer from the police facility after 3–6 months, never after 12 (戒毒条例 Art. 27); a
+      province without the conditions sets its own window (`police_stage_months`), still capped
+      at 12 months.
     """
     escapes = list(escapes)
     max_ext = rules.ISOLATION_MAX_EXTENSION_MONTHS.value
     if not 0 <= extension_months <= max_ext:
         raise ValueError(f"extension must be 0..{max_ext} months (禁毒法 Art. 47)")
+    limit = rules.POLICE_STAGE_LIMIT_MONTHS.value
+    low, high = police_stage_months or (
+        rules.POLICE_STAGE_MIN_MONTHS.value,
+        rules.POLICE_STAGE_MAX_MONTHS.value,
+    )
+    if not 0 <= low <= high <= limit:
+        raise ValueError(
+            f"police-stage window must lie within 0..{limit} months (戒毒条例 Art. 27)"
+        )
     escape_days = paused_days(escapes, today)
     years = rules.ISOLATION_TERM_YEARS.value
     shift = timedelta(days=escape_days)
@@ -117,9 +129,9 @@ def isolation_clocks(
         term_end=term_end,
         early_release_from=add_years(decided_on, rules.ISOLATION_EARLY_RELEASE_YEARS.value),
         latest_end_with_extension=add_months(unextended_end, max_ext),
-        transfer_due_from=add_months(decided_on, rules.POLICE_STAGE_MIN_MONTHS.value),
-        transfer_due_by=add_months(decided_on, rules.POLICE_STAGE_MAX_MONTHS.value),
-        police_stage_limit=add_months(decided_on, rules.POLICE_STAGE_LIMIT_MONTHS.value),
+        transfer_due_from=add_months(decided_on, low),
+        transfer_due_by=add_months(decided_on, high),
+        police_stage_limit=add_months(decided_on, limit),
         escape_days=escape_days,
         early_release_allowed=not escapes,
     )

@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from jiedu.core.permissions import has_perm
+from jiedu.core.permissions import has_perm_any
 
 from .choices import PersonStatus
 from .models import HealthRecord, Person
@@ -12,7 +12,9 @@ def get_person_for_user(user, uuid, action: str = "view") -> Person:
     """The person with public id `uuid`, if `user` may `action` it; else Http404."""
     person = (
         Person.objects.restrict(user, action)
-        .select_related("managing_unit", "hukou_division", "residence_division", "merged_into")
+        .select_related(
+            "managing_unit", "measure_unit", "hukou_division", "residence_division", "merged_into"
+        )
         .filter(uuid=uuid)
         .first()
     )
@@ -24,12 +26,18 @@ def get_person_for_user(user, uuid, action: str = "view") -> Person:
     return person
 
 
+def person_has_perm(user, perm: str, person: Person) -> bool:
+    """Whether `user` holds `perm` over `person`: at the managing unit or the unit executing the
+    person's current measure (the same units `Person.objects.restrict` reads)."""
+    return has_perm_any(user, perm, person.scope_units())
+
+
 def can_view_health(user, person: Person) -> bool:
-    return has_perm(user, "people.view_health", person.managing_unit)
+    return person_has_perm(user, "people.view_health", person)
 
 
 def can_view_full_id(user, person: Person) -> bool:
-    return has_perm(user, "people.view_full_id_number", person.managing_unit)
+    return person_has_perm(user, "people.view_full_id_number", person)
 
 
 def get_health_for_user(user, person: Person) -> HealthRecord | None:

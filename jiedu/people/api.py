@@ -19,13 +19,12 @@ from jiedu.core.api import (
 from jiedu.core.audit import log_access
 from jiedu.core.clock import today
 from jiedu.core.models import AccessAction
-from jiedu.core.permissions import has_perm
 from jiedu.orgs.choices import DIVISION_KINDS
 from jiedu.orgs.models import OrgUnit
 from jiedu.utilities.phone import validate_phone
 
 from . import services
-from .access import get_health_for_user, get_person_for_user
+from .access import get_health_for_user, get_person_for_user, person_has_perm
 from .choices import ETHNICITIES
 from .models import Person
 from .querysets import mask_query, search
@@ -257,9 +256,7 @@ def create_person(
         )
     except services.DuplicatePersonError as exc:
         visible = [
-            c.uuid
-            for c in exc.candidates
-            if has_perm(request.auth, "people.view_person", c.managing_unit)
+            c.uuid for c in exc.candidates if person_has_perm(request.auth, "people.view_person", c)
         ]
         return Status(409, {"code": exc.code, **bilingual(exc.message), "candidates": visible})
     return Status(201, _detail(request, get_person_for_user(request.auth, person.uuid)))

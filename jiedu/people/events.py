@@ -16,6 +16,14 @@ EVENT_TEXT = {
 }
 
 
+def register_events(texts: dict) -> None:
+    """Other apps add their event codes and texts here (from their AppConfig.ready)."""
+    clash = set(texts) & set(EVENT_TEXT)
+    if clash and any(EVENT_TEXT[c] is not texts[c] for c in clash):
+        raise ValueError(f"Event codes registered twice: {sorted(clash)}")
+    EVENT_TEXT.update(texts)
+
+
 def record_event(person: Person, code: str, *, actor=None, org_unit=None, **data) -> PersonEvent:
     if code not in EVENT_TEXT:
         raise ValueError(f"Unknown event code {code}")

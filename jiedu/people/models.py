@@ -74,6 +74,19 @@ class Person(AuditedModel):
         related_name="managed_persons",
         verbose_name=_("管理单位"),
     )
+    # The unit executing the person's current measure (a facility holding them, the township
+    # running their community case), kept by the measures services. It shares the file: the
+    # facility that holds a person managed by a township sees that person (and loses the file
+    # when the measure moves on).
+    measure_unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("措施执行单位"),
+        editable=False,
+    )
     status = models.CharField(
         _("档案状态"), max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
     )
@@ -92,7 +105,7 @@ class Person(AuditedModel):
     created_at = models.DateTimeField(_("建档时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scope_unit_path = "managing_unit__path"
+    scope_unit_path = ("managing_unit__path", "measure_unit__path")
     audit_exclude = ("updated_at", "search_text", "id_number_index")
 
     objects = PersonQuerySet.as_manager()
@@ -119,6 +132,10 @@ class Person(AuditedModel):
     def audit_person_pk(self):
         return self.pk
 
+    def scope_units(self) -> list:
+        """The units whose grants reach this file (see `scope_unit_path`)."""
+        return [u for u in (self.managing_unit, self.measure_unit) if u is not None]
+
     def set_id_number(self, id_type: str, number: str) -> None:
         """Store an identity document number: encrypted, indexed and masked."""
         from jiedu.core.crypto import blind_index
@@ -143,7 +160,7 @@ class Person(AuditedModel):
 class PersonChild(AuditedModel):
     """Base for records that belong to one person and share the person's scope."""
 
-    scope_unit_path = "person__managing_unit__path"
+    scope_unit_path = ("person__managing_unit__path", "person__measure_unit__path")
     scope_permission_noun = "person"
 
     class Meta:
@@ -308,7 +325,7 @@ class PersonEvent(AppendOnlyModel):
     )
     data = models.JSONField(default=dict)
 
-    scope_unit_path = "person__managing_unit__path"
+    scope_unit_path = ("person__managing_unit__path", "person__measure_unit__path")
 
     class Meta:
         verbose_name = _("时间轴事件")

@@ -20,6 +20,7 @@ from jiedu.core.models import IdempotencyRecord
 from jiedu.core.permissions import has_perm
 from jiedu.utilities import pinyin, resident_id
 
+from .access import person_has_perm
 from .choices import IdType, PersonStatus
 from .events import record_event
 from .models import DrugUse, FamilyContact, HealthRecord, Person, PersonAlias, PersonPhone
@@ -249,7 +250,7 @@ def edit_person(
 
 def update_person(person: Person, changes: dict, *, actor) -> Person:
     """Change fields of a person file. `changes` may hold PERSON_FIELDS, id_type and id_number."""
-    if not has_perm(actor, "people.change_person", person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     new_unit = changes.get("managing_unit")
     moving = new_unit is not None and new_unit != person.managing_unit
@@ -299,7 +300,7 @@ def update_person(person: Person, changes: dict, *, actor) -> Person:
 
 
 def set_aliases(person: Person, names: list[str], *, actor) -> None:
-    if not has_perm(actor, "people.change_person", person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     with acting_as(actor), transaction.atomic():
@@ -315,7 +316,7 @@ def set_aliases(person: Person, names: list[str], *, actor) -> None:
 
 
 def set_phones(person: Person, numbers: list[str], *, actor) -> None:
-    if not has_perm(actor, "people.change_person", person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     wanted = list(dict.fromkeys(n for n in numbers if n))
     with acting_as(actor), transaction.atomic():
@@ -333,7 +334,7 @@ def set_phones(person: Person, numbers: list[str], *, actor) -> None:
 def save_drug_use(
     person: Person, *, actor, drug_type, first_used_on=None, is_injecting=False, notes=""
 ) -> DrugUse:
-    if not has_perm(actor, "people.change_person", person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     with acting_as(actor), transaction.atomic():
         use = DrugUse.objects.filter(person=person, drug_type=drug_type).first() or DrugUse(
@@ -347,7 +348,7 @@ def save_drug_use(
 
 
 def remove_drug_use(use: DrugUse, *, actor) -> None:
-    if not has_perm(actor, "people.change_person", use.person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", use.person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     with acting_as(actor), transaction.atomic():
         use.delete()
@@ -356,7 +357,7 @@ def remove_drug_use(use: DrugUse, *, actor) -> None:
 def save_family_contact(
     person: Person, *, actor, contact: FamilyContact | None = None, **fields
 ) -> FamilyContact:
-    if not has_perm(actor, "people.change_person", person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     with acting_as(actor), transaction.atomic():
         if contact is None:
@@ -378,7 +379,7 @@ def save_family_contact(
 
 
 def remove_family_contact(contact: FamilyContact, *, actor) -> None:
-    if not has_perm(actor, "people.change_person", contact.person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", contact.person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     with acting_as(actor), transaction.atomic():
         contact.delete()
@@ -397,7 +398,7 @@ HEALTH_FIELDS = (
 
 def update_health(person: Person, values: dict, *, actor) -> HealthRecord:
     """Health details need their own permission (people.change_health)."""
-    if not has_perm(actor, "people.change_health", person.managing_unit):
+    if not person_has_perm(actor, "people.change_health", person):
         raise PermissionDenied(_("您无权修改健康信息。"))
     with acting_as(actor), transaction.atomic():
         record = HealthRecord.objects.filter(person=person).first() or HealthRecord(person=person)
@@ -441,7 +442,7 @@ def normalize_photo(upload) -> ContentFile:
 
 
 def set_photo(person: Person, upload, *, actor) -> Person:
-    if not has_perm(actor, "people.change_person", person.managing_unit):
+    if not person_has_perm(actor, "people.change_person", person):
         raise PermissionDenied(_("您无权修改该人员档案。"))
     content = normalize_photo(upload)
     with acting_as(actor), transaction.atomic():

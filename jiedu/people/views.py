@@ -17,11 +17,18 @@ from jiedu.core.permissions import has_perm
 from jiedu.core.views import apply_validation_error, paginate, query_param, render_list
 
 from . import services
-from .access import can_view_full_id, can_view_health, get_health_for_user, get_person_for_user
+from .access import (
+    can_view_full_id,
+    can_view_health,
+    get_health_for_user,
+    get_person_for_user,
+    person_has_perm,
+)
 from .choices import PersonStatus
 from .events import event_text
 from .forms import DrugUseForm, FamilyContactForm, HealthForm, MergeForm, PersonForm, PhotoForm
 from .models import DrugUse, FamilyContact, Person, PersonEvent
+from .panels import render_panels
 from .querysets import mask_query, search
 
 
@@ -137,7 +144,7 @@ def person_create(request):
                 )
             except services.DuplicatePersonError as exc:
                 duplicates = [
-                    (c, has_perm(request.user, "people.view_person", c.managing_unit))
+                    (c, person_has_perm(request.user, "people.view_person", c))
                     for c in exc.candidates
                 ]
                 same_id = exc.same_id
@@ -197,12 +204,13 @@ def person_detail(request, uuid):
             "family": person.family.all(),
             "health": get_health_for_user(request.user, person),
             "health_visible": health_visible,
-            "can_edit_health": has_perm(request.user, "people.change_health", person.managing_unit),
-            "can_edit": has_perm(request.user, "people.change_person", person.managing_unit),
+            "can_edit_health": person_has_perm(request.user, "people.change_health", person),
+            "can_edit": person_has_perm(request.user, "people.change_person", person),
             "can_merge": has_perm(request.user, "people.merge_person", person.managing_unit),
             "can_reveal_id": can_view_full_id(request.user, person),
             "can_audit": has_perm(request.user, "core.view_audit", person.managing_unit),
             "timeline": [(e, event_text(e)) for e in events],
+            "panels": render_panels(request, person),
             "merged_from": person.merged_from.all(),
             "drug_form": DrugUseForm(birth_date=person.birth_date),
             "family_form": FamilyContactForm(),
@@ -252,7 +260,7 @@ def health_edit(request, uuid):
     person = get_person_for_user(request.user, uuid)
     if person.status != PersonStatus.ACTIVE:
         raise Http404
-    if not has_perm(request.user, "people.change_health", person.managing_unit):
+    if not person_has_perm(request.user, "people.change_health", person):
         raise Http404
     record = get_health_for_user(request.user, person)
     if request.method == "POST":

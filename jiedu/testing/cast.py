@@ -28,7 +28,10 @@ class Cast:
     county_b: OrgUnit
     township_a: OrgUnit
     township_b: OrgUnit
-    facility: OrgUnit
+    facility: OrgUnit  # judicial facility (province)
+    police_facility: OrgUnit  # police facility (city)
+    deciding_organ: OrgUnit  # county A police bureau
+    clinic: OrgUnit  # rehab medical institution (city)
     worker_a: User  # community worker, county A
     supervisor: User  # township supervisor role at the city above A and B
     outsider: User  # community worker, county B
@@ -36,6 +39,9 @@ class Cast:
     facility_officer: User  # officer of the judicial facility
     medic: User  # medical officer with health permission over county A
     admin: User  # system administrator at the province
+    police: User  # deciding officer on county A (covers its police bureau and townships)
+    facility_leader: User  # leader of the judicial facility
+    police_facility_officer: User  # leader of the police facility
 
 
 def make_user(username: str, unit: OrgUnit, role_code: str, display_name: str = "") -> User:
@@ -71,6 +77,18 @@ def build_cast() -> Cast:
         name="演示省第一强制隔离戒毒所",
         kind=UnitKind.JUDICIAL_FACILITY,
     )
+    police_facility = ensure_unit(
+        parent=city, code="990100-GJ01", name="东湖市强制隔离戒毒所", kind=UnitKind.POLICE_FACILITY
+    )
+    deciding_organ = ensure_unit(
+        parent=county_a, code="990102-GA", name="江岸区公安分局", kind=UnitKind.DECIDING_AUTHORITY
+    )
+    clinic = ensure_unit(
+        parent=city,
+        code="990100-YL01",
+        name="东湖市戒毒医院",
+        kind=UnitKind.REHAB_MEDICAL_INSTITUTION,
+    )
     return Cast(
         province=province,
         city=city,
@@ -79,6 +97,9 @@ def build_cast() -> Cast:
         township_a=township_a,
         township_b=township_b,
         facility=facility,
+        police_facility=police_facility,
+        deciding_organ=deciding_organ,
+        clinic=clinic,
         worker_a=make_user("worker_a", county_a, "community_worker", "甲区专干"),
         supervisor=make_user("supervisor", city, "township_supervisor", "市禁毒办督导"),
         outsider=make_user("outsider", county_b, "community_worker", "乙区专干"),
@@ -86,6 +107,11 @@ def build_cast() -> Cast:
         facility_officer=make_user("facility_officer", facility, "facility_officer", "所内民警"),
         medic=make_user("medic", county_a, "medical_officer", "医生"),
         admin=make_user("admin", province, "system_admin", "系统管理员"),
+        police=make_user("police", county_a, "deciding_officer", "分局民警"),
+        facility_leader=make_user("facility_leader", facility, "facility_leader", "所领导"),
+        police_facility_officer=make_user(
+            "police_facility_officer", police_facility, "facility_leader", "公安戒毒所民警"
+        ),
     )
 
 

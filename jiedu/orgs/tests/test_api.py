@@ -28,7 +28,7 @@ def units_of(client):
 
 def test_a_county_worker_sees_only_the_county_and_the_units_below_it(cast, units_of):
     units = units_of(cast.worker_a)
-    assert set(units) == {cast.county_a.code, cast.township_a.code}
+    assert set(units) == {cast.county_a.code, cast.township_a.code, cast.deciding_organ.code}
 
 
 def test_the_outsider_sees_county_b_and_nothing_of_county_a(cast, units_of):
@@ -36,7 +36,7 @@ def test_the_outsider_sees_county_b_and_nothing_of_county_a(cast, units_of):
     assert set(units) == {cast.county_b.code, cast.township_b.code}
 
 
-def test_the_city_supervisor_sees_both_counties_but_not_the_province_or_the_facility(
+def test_the_city_supervisor_sees_both_counties_but_not_the_province_or_its_facility(
     cast, units_of
 ):
     units = units_of(cast.supervisor)
@@ -46,6 +46,9 @@ def test_the_city_supervisor_sees_both_counties_but_not_the_province_or_the_faci
         cast.county_b.code,
         cast.township_a.code,
         cast.township_b.code,
+        cast.deciding_organ.code,
+        cast.police_facility.code,
+        cast.clinic.code,
     }
 
 
@@ -61,6 +64,9 @@ def test_the_admin_at_the_province_sees_every_unit(cast, units_of):
             cast.township_a,
             cast.township_b,
             cast.facility,
+            cast.police_facility,
+            cast.deciding_organ,
+            cast.clinic,
         )
     }
 

@@ -11,7 +11,16 @@ from jiedu.orgs.models import OrgUnit
 
 def test_subtree_is_the_unit_and_everything_below_it(cast):
     codes = set(OrgUnit.objects.subtree(cast.city).values_list("code", flat=True))
-    assert codes == {"990100", "990102", "990103", "990102001", "990103001"}
+    assert codes == {
+        "990100",
+        "990102",
+        "990103",
+        "990102001",
+        "990103001",
+        "990102-GA",
+        "990100-GJ01",
+        "990100-YL01",
+    }
     assert "990000-SF01" not in codes
 
 

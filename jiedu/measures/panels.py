@@ -1,0 +1,40 @@
+"""The measures section of a person's page: every measure with every clock and its legal source."""
+
+from django.template.loader import render_to_string
+
+from jiedu.core import clock
+from jiedu.core.permissions import has_perm
+
+from . import services
+from .models import Measure
+
+
+def measures_panel(request, person) -> str:
+    if not has_perm(request.user, "measures.view_measure"):
+        return ""
+    measures = list(
+        Measure.objects.restrict(request.user, "view")
+        .filter(person=person)
+        .select_related("deciding_organ", "executing_unit")
+        .prefetch_related("pauses", "blockers", "notices")
+    )
+    today = clock.today()
+    rows = [
+        {
+            "measure": m,
+            "clocks": services.clock_rows(m),
+            "blockers": services.early_release_blockers(m, today) if m.is_isolation else [],
+            "can_execute": has_perm(request.user, "measures.execute_measure", m.executing_unit),
+        }
+        for m in measures
+    ]
+    return render_to_string(
+        "measures/_person_panel.html",
+        {
+            "person": person,
+            "rows": rows,
+            "today": today,
+            "can_decide": has_perm(request.user, "measures.decide_measure"),
+        },
+        request=request,
+    )
