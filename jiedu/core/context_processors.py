@@ -12,5 +12,8 @@ def navigation(request):
             "orgs": grants.has_anywhere("orgs.view_orgunit"),
             "users": grants.has_anywhere("accounts.manage_user"),
             "audit": grants.has_anywhere("core.view_audit"),
+            "worklist": grants.has_anywhere("measures.view_measure"),
+            "facilities": grants.has_anywhere("facilities.view_admission"),
+            "rules": grants.has_anywhere("core.manage_rules"),
         }
     }

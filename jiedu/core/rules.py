@@ -91,3 +91,52 @@ def resolve(key: str, unit=None, on: date | None = None) -> ResolvedRule:
 
 def value(key: str, unit=None, on: date | None = None) -> int:
     return resolve(key, unit, on).value
+
+
+def set_rule_value(
+    key: str, unit, *, value: int, effective_from: date, source: str, actor, note=""
+):
+    """Record a new version of rule `key` for `unit` (bureau administrators, `core.manage_rules`).
+
+    Refuses values outside the statutory bounds; the same version sent twice returns the first.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from .models import RuleValue
+    from .permissions import has_perm
+    from .refusals import Refusal
+
+    if not has_perm(actor, "core.manage_rules", unit):
+        raise PermissionDenied(_("您无权修改该单位的规则配置。"))
+    if key not in _REGISTRY:
+        raise Refusal(_("未知的规则。"), code="unknown_rule", field="key")
+    rule = _REGISTRY[key]
+    if not rule.minimum <= value <= rule.maximum:
+        raise Refusal(
+            _("取值应在%(min)s至%(max)s之间（%(source)s）。"),
+            code="out_of_bounds",
+            params={"min": rule.minimum, "max": rule.maximum, "source": rule.bounds_source},
+            field="value",
+        )
+    if not source.strip():
+        raise Refusal(_("请写明依据（文件名称和条款）。"), code="required", field="source")
+    existing = RuleValue.objects.filter(
+        key=key, org_unit=unit, effective_from=effective_from
+    ).first()
+    if existing is not None:
+        if existing.value == value:
+            return existing
+        raise Refusal(
+            _("该单位在该日已有一个版本；请选择另一个生效日期。"),
+            code="version_exists",
+            field="effective_from",
+        )
+    return RuleValue.objects.create(
+        key=key,
+        org_unit=unit,
+        value=value,
+        effective_from=effective_from,
+        source=source.strip(),
+        note=note.strip(),
+        created_by=str(actor),
+    )

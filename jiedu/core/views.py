@@ -57,6 +57,8 @@ def home(request):
     )
     grants = grants_for(request.user)
     shortcuts = []
+    if grants.has_anywhere("measures.view_measure"):
+        shortcuts.append(("worklists:worklist", _("工作清单")))
     if grants.has_anywhere("people.view_person"):
         shortcuts.append(("people:person_list", _("查询人员")))
     if grants.has_anywhere("people.add_person"):

@@ -166,6 +166,8 @@ class MeasurePause(AuditedModel):
     scope_unit_path = tuple(f"measure__{p}" for p in MEASURE_SCOPE)
     scope_permission_noun = "measure"
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("期限中断")
         verbose_name_plural = _("期限中断")
@@ -194,6 +196,8 @@ class EarlyReleaseBlocker(AuditedModel):
 
     scope_unit_path = tuple(f"measure__{p}" for p in MEASURE_SCOPE)
     scope_permission_noun = "measure"
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("不得提前解除的情形")
@@ -230,6 +234,8 @@ class Notice(AuditedModel):
         *(f"measure__{p}" for p in MEASURE_SCOPE),
     )
     scope_permission_noun = "measure"
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("法定通知")
@@ -271,6 +277,8 @@ class MethadoneTreatment(AuditedModel):
 
     scope_unit_path = ("clinic__path", "person__managing_unit__path")
     scope_permission_noun = "measure"
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("维持治疗")

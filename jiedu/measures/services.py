@@ -928,6 +928,16 @@ def order_community_rehabilitation(
     number = order.decision_number.strip()
     if not number:
         raise Refusal(_("请填写社区康复决定书文号。"), code="required", field="decision_number")
+    if Measure.objects.filter(
+        person=isolation.person, kind=K.COMMUNITY_REHABILITATION, decision_number=number
+    ).exists():
+        # The unique decision-document constraint would otherwise fail as a server error.
+        raise Refusal(
+            _("该人员已有文号为%(number)s的社区康复决定。"),
+            code="decision_number_taken",
+            params={"number": number},
+            field="decision_number",
+        )
     new = Measure(
         person=isolation.person,
         kind=K.COMMUNITY_REHABILITATION,

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from jiedu.facilities.documents import (
+from jiedu.measures.documents import (
     CommunityRehabNotice,
     ReleaseCertificate,
     chinese_date,

@@ -1,0 +1,262 @@
+"""Measures pages: decide a measure, a measure's file (clocks, pauses, notices) and its actions."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiedu.core import clock
+from jiedu.core.audit import log_access
+from jiedu.core.models import AccessAction
+from jiedu.core.permissions import has_perm, has_perm_any
+from jiedu.core.views import apply_validation_error
+from jiedu.people.access import get_person_for_user
+
+from . import forms, services
+from .access import get_measure_for_user
+from .choices import MeasureKind
+from .documents import CommunityRehabNotice, render_community_rehab_notice
+from .models import Notice
+
+# action -> (form class, service call)
+ACTIONS = {
+    "report": forms.ReportForm,
+    "refuse": forms.OnForm,
+    "suspend": forms.SuspendForm,
+    "resume": forms.OnForm,
+    "escape": forms.EscapeForm,
+    "recapture": forms.OnForm,
+    "release": forms.ReleaseForm,
+    "terminate": forms.TerminateForm,
+}
+
+
+def _run(action: str, measure, data: dict, actor):
+    on = data["on"]
+    if action == "report":
+        return services.report_in(measure, on=on, actor=actor, late_reason=data["late_reason"])
+    if action == "refuse":
+        return services.refuse(measure, on=on, actor=actor)
+    if action == "suspend":
+        return services.suspend(measure, on=on, actor=actor, reason=data["reason"])
+    if action == "resume":
+        return services.resume(measure, on=on, actor=actor)
+    if action == "escape":
+        return services.escape(measure, on=on, actor=actor, reason=data["reason"])
+    if action == "recapture":
+        return services.recapture(measure, on=on, actor=actor)
+    if action == "release":
+        return services.release(measure, on=on, actor=actor)
+    return services.terminate(measure, on=on, reason=data["reason"], actor=actor)
+
+
+def available_actions(measure) -> list[str]:
+    """The actions the status machine allows now, as offered on the page. Isolation release,
+    admission and transfer go through the facility pages (they open and close stays)."""
+    found = []
+    for action in ACTIONS:
+        kinds, sources, _target = services.TRANSITIONS[action]
+        if measure.kind in kinds and measure.status in sources:
+            found.append(action)
+    if measure.is_isolation and "release" in found:
+        found.remove("release")
+    if "refuse" in found and measure.report_due_by and clock.today() <= measure.report_due_by:
+        found.remove("refuse")
+    return found
+
+
+def _form_for(action, measure, data=None):
+    cls = ACTIONS[action]
+    if cls is forms.TerminateForm:
+        return cls(data, kind=measure.kind, prefix=action)
+    return cls(data, prefix=action)
+
+
+def _detail_context(request, measure, failed: tuple[str, object] | None = None) -> dict:
+    can_execute = has_perm_any(
+        request.user,
+        "measures.execute_measure",
+        [measure.executing_unit, measure.person.managing_unit],
+    )
+    actions = available_actions(measure) if can_execute else []
+    action_forms = []
+    for action in actions:
+        form = failed[1] if failed and failed[0] == action else _form_for(action, measure)
+        action_forms.append((action, services.ACTION_LABELS[action], form))
+    notices = list(measure.notices.select_related("owed_by"))
+    notice_forms = [
+        (n, forms.NoticeSentForm(prefix=f"notice{n.pk}"))
+        for n in notices
+        if n.sent_on is None and has_perm(request.user, "measures.execute_measure", n.owed_by)
+    ]
+    today = clock.today()
+    return {
+        "measure": measure,
+        "person": measure.person,
+        "clocks": services.clock_rows(measure),
+        "blockers": services.early_release_blockers(measure, today) if measure.is_isolation else [],
+        "pauses": measure.pauses.all(),
+        "notices": notices,
+        "notice_forms": dict((n.pk, f) for n, f in notice_forms),
+        "action_forms": action_forms,
+        "today": today,
+        "stays": measure.admissions.select_related("facility").order_by("admitted_on")
+        if measure.is_isolation
+        else [],
+        "following": measure.following.all(),
+    }
+
+
+@login_required
+def measure_detail(request, pk):
+    measure = get_measure_for_user(request.user, pk)
+    log_access(AccessAction.VIEW_PERSON, user=request.user, person_pk=measure.person_id)
+    return render(request, "measures/measure_detail.html", _detail_context(request, measure))
+
+
+@login_required
+@require_POST
+def measure_action(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404("unknown action")
+    measure = get_measure_for_user(request.user, pk)
+    form = _form_for(action, measure, request.POST)
+    if form.is_valid():
+        try:
+            _run(action, measure, form.cleaned_data, request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(
+                request, _("已登记：%(action)s。") % {"action": services.ACTION_LABELS[action]}
+            )
+            return redirect("measures:measure_detail", pk=measure.pk)
+    measure.refresh_from_db()
+    context = _detail_context(request, measure, failed=(action, form))
+    return render(request, "measures/measure_detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def notice_sent(request, pk):
+    notice = get_object_or_404(Notice.objects.restrict(request.user, "view"), pk=pk)
+    form = forms.NoticeSentForm(request.POST, prefix=f"notice{notice.pk}")
+    if form.is_valid():
+        try:
+            services.record_notice_sent(
+                notice,
+                on=form.cleaned_data["on"],
+                method=form.cleaned_data["method"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        else:
+            messages.success(request, _("已登记通知。"))
+    else:
+        messages.error(request, _("请填写通知日期。"))
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/") and not nxt.startswith("//"):
+        return redirect(nxt)
+    return redirect("measures:measure_detail", pk=notice.measure_id)
+
+
+@login_required
+def measure_create(request, uuid):
+    person = get_person_for_user(request.user, uuid)
+    if not has_perm(request.user, "measures.decide_measure"):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = forms.DecideForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            data = services.MeasureInput(
+                person=person,
+                kind=d["kind"],
+                decided_on=d["decided_on"],
+                served_on=d["served_on"],
+                executing_unit=d["executing_unit"],
+                deciding_organ=d["deciding_organ"],
+                decision_number=d["decision_number"],
+                ground=d["ground"],
+                term_months=d["term_months"],
+                pregnant=d["pregnant"],
+                breastfeeding=d["breastfeeding"],
+                minor_reason=d["minor_reason"],
+                note=d["note"],
+            )
+            try:
+                measure = services.decide_measure(
+                    data, actor=request.user, idempotency_key=d["idempotency_key"] or None
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("决定已登记。"))
+                return redirect("measures:measure_detail", pk=measure.pk)
+    else:
+        today = clock.today()
+        form = forms.DecideForm(
+            initial={
+                "decided_on": today,
+                "served_on": today,
+                "kind": request.GET.get("kind", MeasureKind.COMMUNITY_DRUG_REHAB),
+                "idempotency_key": uuidlib.uuid4().hex,
+            }
+        )
+    return render(request, "measures/measure_form.html", {"form": form, "person": person})
+
+
+@login_required
+def community_rehab_order_pdf(request, pk):
+    """责令社区康复决定书 (禁毒法 Art. 48; 戒毒条例 Art. 37–38) as PDF."""
+    measure = get_measure_for_user(request.user, pk)
+    if measure.kind != MeasureKind.COMMUNITY_REHABILITATION:
+        raise Http404("not a community rehabilitation order")
+    log_access(AccessAction.EXPORT, user=request.user, person_pk=measure.person_id)
+    person = measure.person
+    pdf = render_community_rehab_notice(
+        CommunityRehabNotice(
+            number=measure.decision_number,
+            person_name=person.name,
+            gender=person.get_gender_display(),
+            birth_date=person.birth_date,
+            id_number_masked=person.id_number_masked,
+            residence_address=person.residence_address,
+            deciding_organ=str(measure.deciding_organ or ""),
+            released_on=measure.previous.ended_on if measure.previous else measure.decided_on,
+            term_months=measure.term_months,
+            executing_unit=str(measure.executing_unit),
+            report_due_by=measure.report_due_by,
+            issued_on=measure.decided_on,
+        )
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="community-rehab-order-{measure.pk}.pdf"'
+    return response
+
+
+@login_required
+def methadone_add(request, uuid):
+    person = get_person_for_user(request.user, uuid)
+    if request.method == "POST":
+        form = forms.MethadoneForm(request.POST)
+        if form.is_valid():
+            try:
+                services.start_methadone_treatment(person, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, _("维持治疗已登记。"))
+                return redirect("people:person_detail", uuid=person.uuid)
+    else:
+        form = forms.MethadoneForm(initial={"started_on": clock.today()})
+    return render(request, "measures/methadone_form.html", {"form": form, "person": person})

@@ -1,0 +1,207 @@
+"""The measures, facility and work-list pages through the Django test client."""
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from jiedu.facilities import services as facilities
+from jiedu.facilities.choices import ZoneKind
+from jiedu.facilities.models import Admission
+from jiedu.measures import services
+from jiedu.measures.choices import MeasureKind, MeasureStatus
+from jiedu.testing.cast import PASSWORD, make_person
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def today():
+    with time_machine.travel(TODAY, tick=False):
+        yield TODAY
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def decide(cast, person, kind, on, unit, number, **extra):
+    return services.decide_measure(
+        services.MeasureInput(
+            person=person,
+            kind=kind,
+            decided_on=on,
+            served_on=on,
+            executing_unit=unit,
+            deciding_organ=cast.deciding_organ,
+            decision_number=number,
+            **extra,
+        ),
+        actor=cast.police,
+    )
+
+
+@pytest.fixture
+def scene(cast, today):
+    bed = facilities.add_zone(
+        cast.facility, kind=ZoneKind.DETOX, name="一区", beds=3, actor=cast.facility_leader
+    ).beds.first()
+    held = make_person(cast.worker_a, cast.township_a, "王强", date(1985, 1, 2))
+    isolation = decide(
+        cast, held, MeasureKind.COMPULSORY_ISOLATION, date(2025, 12, 10), cast.facility, "强1"
+    )
+    stay = facilities.admit_person(
+        isolation,
+        facility=cast.facility,
+        data=facilities.IntakeInput(
+            on=date(2025, 12, 11), identity_checked=True, searched_by=["甲", "乙"], bed=bed
+        ),
+        actor=cast.facility_officer,
+    )
+    waiting = make_person(cast.worker_a, cast.township_a, "赵六", date(1990, 6, 1))
+    community = decide(
+        cast, waiting, MeasureKind.COMMUNITY_DRUG_REHAB, date(2026, 11, 1), cast.township_a, "社1"
+    )
+    return {"stay": stay, "isolation": isolation, "community": community, "held": held}
+
+
+def test_the_township_work_list_shows_an_overdue_report_as_refusal(client, cast, scene):
+    page = login(client, cast.worker_a).get("/worklist/", {"unit": cast.township_a.code})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "逾期未报到（视为拒绝，应报告公安机关）" in html
+    assert "赵六" in html
+    assert "王强" not in html.split("section-report_overdue")[1].split("</section>")[0]
+
+
+def test_the_facility_work_list_shows_the_one_year_evaluation_and_the_family_letter(
+    client, cast, scene
+):
+    page = login(client, cast.facility_officer).get("/worklist/", {"unit": cast.facility.code})
+    html = page.content.decode()
+    one_year = html.split('id="section-one_year"')[1].split("</section>")[0]
+    assert "王强" in one_year  # decided 2025-12-10: one year on 2026-12-10, within 30 days
+    notices = html.split('id="section-notices"')[1].split("</section>")[0]
+    assert "入所后书面通知家属" in notices and "逾期" in notices
+
+
+def test_an_outsider_cannot_open_another_units_work_list(client, cast, scene):
+    page = login(client, cast.outsider).get("/worklist/", {"unit": cast.township_a.code})
+    assert page.status_code == 404
+
+
+def test_a_worker_records_a_late_report_with_a_reason_on_the_measure_page(client, cast, scene):
+    measure = scene["community"]
+    c = login(client, cast.worker_a)
+    url = f"/measures/{measure.pk}/report/"
+    refused = c.post(url, {"report-on": "2026-11-22", "report-late_reason": ""})
+    assert refused.status_code == 422
+    assert "报到截止日为2026-11-16" in refused.content.decode()
+    accepted = c.post(url, {"report-on": "2026-11-22", "report-late_reason": "住院治疗"})
+    assert accepted.status_code == 302
+    measure.refresh_from_db()
+    assert measure.status == MeasureStatus.IN_PROGRESS
+    assert measure.term_end == date(2029, 11, 21)
+
+
+def test_the_person_page_shows_every_clock_with_its_source(client, cast, scene):
+    page = login(client, cast.worker_a).get(f"/people/{scene['held'].uuid}/")
+    html = page.content.decode()
+    assert 'data-clock="police_stage_limit"' in html
+    assert "戒毒条例 Art. 27" in html
+    assert "2027-12-09" in html  # term end
+
+
+def test_the_facility_officer_sees_the_held_person_and_the_stay(client, cast, scene):
+    c = login(client, cast.facility_officer)
+    assert c.get(f"/people/{scene['held'].uuid}/").status_code == 200
+    assert c.get(f"/facilities/stays/{scene['stay'].pk}/").status_code == 200
+    assert c.get(f"/facilities/{cast.facility.code}/").status_code == 200
+    assert c.get("/facilities/").status_code == 200
+
+
+def test_release_with_community_rehab_prints_both_documents(client, cast, scene):
+    person = make_person(cast.worker_a, cast.township_a, "孙八", date(1980, 8, 8))
+    isolation = decide(
+        cast, person, MeasureKind.COMPULSORY_ISOLATION, date(2024, 11, 1), cast.facility, "强3"
+    )
+    stay = facilities.admit_person(
+        isolation,
+        facility=cast.facility,
+        data=facilities.IntakeInput(
+            on=date(2024, 11, 2), identity_checked=True, searched_by=["甲", "乙"]
+        ),
+        actor=cast.facility_officer,
+    )
+    c = login(client, cast.facility_leader)
+    early = c.post(
+        f"/facilities/stays/{scene['stay'].pk}/release/",
+        {
+            "release-on": "2026-11-22",
+            "release-early": "on",
+            "release-certificate_number": "〔2026〕演强戒解字第8号",
+        },
+    )
+    assert early.status_code == 422
+    assert "执行未满一年" in early.content.decode()
+    response = c.post(
+        f"/facilities/stays/{stay.pk}/release/",
+        {
+            "release-on": "2026-11-22",
+            "release-certificate_number": "〔2026〕演强戒解字第9号",
+            "release-rehab_unit": cast.township_a.pk,
+            "release-rehab_months": "36",
+            "release-rehab_number": "江公社康字〔2026〕9号",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stay.refresh_from_db()
+    assert stay.left_on == TODAY
+    pdf = c.get(f"/facilities/stays/{stay.pk}/certificate.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    rehab = isolation.following.get()
+    order = login(client, cast.worker_a).get(f"/measures/{rehab.pk}/order.pdf")
+    assert order.content.startswith(b"%PDF")
+
+
+def test_a_refused_admission_shows_the_error_at_the_field(client, cast, scene):
+    person = make_person(cast.worker_a, cast.township_a, "钱七", date(1992, 2, 2), "female")
+    measure = decide(
+        cast, person, MeasureKind.COMPULSORY_ISOLATION, date(2026, 11, 20), cast.facility, "强2"
+    )
+    response = login(client, cast.facility_officer).post(
+        f"/facilities/admit/{measure.pk}/",
+        {"on": "2026-11-22", "identity_checked": "on", "searcher_1": "甲", "searcher_2": "乙"},
+    )
+    assert response.status_code == 200
+    assert "女性戒毒人员入所须进行妊娠检测" in response.content.decode()
+    assert not Admission.objects.filter(measure=measure).exists()
+
+
+def test_the_rules_page_adds_a_provincial_version(client, cast, today):
+    c = login(client, cast.admin)
+    assert c.get("/rules/").status_code == 200
+    response = c.post(
+        "/rules/",
+        {
+            "key": "community.report_in_days",
+            "org_unit": cast.province.pk,
+            "value": "2",
+            "effective_from": "2026-12-01",
+            "source": "演示省禁毒条例 第三十七条",
+        },
+    )
+    assert response.status_code == 302
+    too_long = c.post(
+        "/rules/",
+        {
+            "key": "community.report_in_days",
+            "org_unit": cast.province.pk,
+            "value": "20",
+            "effective_from": "2027-01-01",
+            "source": "x",
+        },
+    )
+    assert "取值应在1至15之间" in too_long.content.decode()
