@@ -205,3 +205,11 @@ def test_the_rules_page_adds_a_provincial_version(client, cast, today):
         },
     )
     assert "取值应在1至15之间" in too_long.content.decode()
+
+
+def test_the_measure_page_offers_the_notice_form_to_the_unit_that_owes_it(client, cast, scene):
+    page = login(client, cast.facility_officer).get(f"/measures/{scene['isolation'].pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "登记已通知" in html
+    assert 'data-clock="transfer_due_by"' in html
