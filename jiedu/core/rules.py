@@ -83,8 +83,10 @@ def resolve(key: str, unit=None, on: date | None = None) -> ResolvedRule:
             .first()
         )
         if row is not None:
+            # Local rules tighten national ones; the statutory bounds still cap them (§0.1).
+            capped = min(max(row.value, rule.minimum), rule.maximum)
             return ResolvedRule(
-                key, row.value, rule.unit, row.source, row.effective_from, row.org_unit, False
+                key, capped, rule.unit, row.source, row.effective_from, row.org_unit, False
             )
     return ResolvedRule(key, rule.default, rule.unit, rule.source, None, None, rule.fallback)
 

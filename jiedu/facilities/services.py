@@ -622,7 +622,12 @@ def capacity(facility: OrgUnit) -> Capacity:
     away = (
         stays.filter(
             Q(measure__status=MeasureStatus.ESCAPED)
-            | Q(home_leaves__returned_on__isnull=True, home_leaves__overstayed=False)
+            | Q(
+                # A leave granted ahead of its first day: the person is still here.
+                home_leaves__starts_on__lte=clock.today(),
+                home_leaves__returned_on__isnull=True,
+                home_leaves__overstayed=False,
+            )
             | Q(medical_paroles__returned_on__isnull=True, medical_paroles__isnull=False)
         )
         .distinct()

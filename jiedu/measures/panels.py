@@ -6,7 +6,7 @@ from jiedu.core import clock
 from jiedu.core.permissions import has_perm
 
 from . import services
-from .models import Measure
+from .models import Measure, MethadoneTreatment
 
 
 def measures_panel(request, person) -> str:
@@ -24,7 +24,7 @@ def measures_panel(request, person) -> str:
             "measure": m,
             "clocks": services.clock_rows(m),
             "blockers": services.early_release_blockers(m, today) if m.is_isolation else [],
-            "can_execute": has_perm(request.user, "measures.execute_measure", m.executing_unit),
+            "can_execute": services.can_execute(request.user, m),
         }
         for m in measures
     ]
@@ -35,6 +35,10 @@ def measures_panel(request, person) -> str:
             "rows": rows,
             "today": today,
             "can_decide": has_perm(request.user, "measures.decide_measure"),
+            "can_treat": has_perm(request.user, "measures.execute_measure"),
+            "treatments": MethadoneTreatment.objects.restrict(request.user, "view")
+            .filter(person=person)
+            .select_related("clinic"),
         },
         request=request,
     )

@@ -412,13 +412,21 @@ def _convert(old: Measure, new: Measure, data: MeasureInput, actor) -> None:
 def _add_reg38_blocker(measure: Measure, actor) -> None:
     """戒毒条例 Art. 38: refusing or seriously breaching 社区康复 and then relapsing — the new
     compulsory isolation cannot end early."""
-    breached = Measure.objects.filter(
-        person=measure.person,
-        kind=K.COMMUNITY_REHABILITATION,
-        end_reason__in=(EndReason.REFUSAL, EndReason.SERIOUS_BREACH),
-        decided_on__lte=measure.decided_on,
-    ).exists()
-    if breached and measure.ground != IsolationGround.VOLUNTARY_ENTRY:
+    # The bar needs both: the last 社区康复 before this decision was refused or seriously breached,
+    # and this decision rests on renewed drug use (not on the refusal itself).
+    if measure.ground not in (IsolationGround.RELAPSE, IsolationGround.DRUG_USE_IN_COMMUNITY):
+        return
+    last = (
+        Measure.objects.filter(
+            person=measure.person,
+            kind=K.COMMUNITY_REHABILITATION,
+            decided_on__lte=measure.decided_on,
+        )
+        .exclude(pk=measure.pk)
+        .order_by("-decided_on", "-id")
+        .first()
+    )
+    if last is not None and last.end_reason in (EndReason.REFUSAL, EndReason.SERIOUS_BREACH):
         add_blocker(
             measure, BlockerCode.COMMUNITY_REHAB_BREACH_RELAPSE, measure.decided_on, actor=actor
         )
@@ -524,10 +532,19 @@ def _lock(measure: Measure) -> Measure:
 
 
 def _check_actor(measure: Measure, actor) -> None:
-    if not has_perm_any(
-        actor, "measures.execute_measure", [measure.executing_unit, measure.person.managing_unit]
-    ):
+    """Who may record a step: for a community measure the township executing it, the unit that
+    manages the person and the deciding police organ (they work the case together, 戒毒条例
+    Art. 17); for compulsory isolation and voluntary treatment only the executing facility or
+    clinic — a township cannot record a release."""
+    if not can_execute(actor, measure):
         raise PermissionDenied(_("您无权执行该措施的操作。"))
+
+
+def can_execute(user, measure: Measure) -> bool:
+    units = [measure.executing_unit]
+    if measure.is_community:
+        units += [measure.person.managing_unit, measure.deciding_organ]
+    return has_perm_any(user, "measures.execute_measure", units)
 
 
 def _check_transition(measure: Measure, action: str) -> None:
@@ -642,8 +659,8 @@ def refuse(measure: Measure, *, on: date, actor) -> Measure:
     with acting_as(actor), transaction.atomic():
         measure = _lock(measure)
         _check_actor(measure, actor)
-        if measure.status == S.REFUSED:
-            return measure
+        if measure.status == S.REFUSED and measure.ended_on == on:
+            return measure  # a retry; a refusal on another day is not one
         _check_transition(measure, "refuse")
         _check_on(on, measure.served_on, _("送达日期"))
         if on <= measure.report_due_by:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
-from jiedu.core.permissions import has_perm, has_perm_any
+from jiedu.core.permissions import has_perm
 from jiedu.core.views import apply_validation_error
 from jiedu.people.access import get_person_for_user
 
@@ -80,12 +80,7 @@ def _form_for(action, measure, data=None):
 
 
 def _detail_context(request, measure, failed: tuple[str, object] | None = None) -> dict:
-    can_execute = has_perm_any(
-        request.user,
-        "measures.execute_measure",
-        [measure.executing_unit, measure.person.managing_unit],
-    )
-    actions = available_actions(measure) if can_execute else []
+    actions = available_actions(measure) if services.can_execute(request.user, measure) else []
     action_forms = []
     for action in actions:
         form = failed[1] if failed and failed[0] == action else _form_for(action, measure)

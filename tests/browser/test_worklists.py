@@ -41,7 +41,12 @@ def due(scene):
     ).beds.first()
     held = make_person(cast.worker_a, cast.township_a, "周一年", date(1983, 4, 4))
     isolation = _decide(
-        cast, held, MeasureKind.COMPULSORY_ISOLATION, today - timedelta(days=360), cast.facility, "强A"
+        cast,
+        held,
+        MeasureKind.COMPULSORY_ISOLATION,
+        today - timedelta(days=360),
+        cast.facility,
+        "强A",
     )
     stay = facilities.admit_person(
         isolation,
@@ -63,11 +68,21 @@ def due(scene):
     )
     late = make_person(cast.worker_a, cast.township_a, "吴逾期", date(1991, 9, 9))
     overdue = _decide(
-        cast, late, MeasureKind.COMMUNITY_DRUG_REHAB, today - timedelta(days=20), cast.township_a, "社A"
+        cast,
+        late,
+        MeasureKind.COMMUNITY_DRUG_REHAB,
+        today - timedelta(days=20),
+        cast.township_a,
+        "社A",
     )
     fresh = make_person(cast.worker_a, cast.township_a, "郑待报", date(1993, 3, 3))
     _decide(
-        cast, fresh, MeasureKind.COMMUNITY_DRUG_REHAB, today - timedelta(days=3), cast.township_a, "社B"
+        cast,
+        fresh,
+        MeasureKind.COMMUNITY_DRUG_REHAB,
+        today - timedelta(days=3),
+        cast.township_a,
+        "社B",
     )
     return {"isolation": isolation, "overdue": overdue, "today": today}
 
@@ -124,9 +139,9 @@ def test_worker_takes_a_late_report_from_the_township_list(page, live_server, du
     expect(page.locator("#field-late_reason .field-error")).to_contain_text("视为拒绝接受")
     shot("02-late-report-refused")
 
-    page.locator("#action-report textarea, #action-report input[name='report-late_reason']").first.fill(
-        "住院治疗，有医院证明"
-    )
+    page.locator(
+        "#action-report textarea, #action-report input[name='report-late_reason']"
+    ).first.fill("住院治疗，有医院证明")
     with page.expect_navigation():
         page.locator("#action-report").get_by_role("button", name="报到").click()
     expect(page.locator("#measure-status")).to_have_text("执行中")
