@@ -155,6 +155,12 @@ DEMO_USERS = [
     ),
     ("demo_facility", "戒毒所民警（演示）", "facility_officer", JUDICIAL_FACILITY),
     ("demo_leader", "戒毒所领导（演示）", "facility_leader", JUDICIAL_FACILITY),
+    (
+        "demo_police_facility",
+        "东湖市强制隔离戒毒所民警（演示）",
+        "facility_leader",
+        POLICE_FACILITY,
+    ),
     ("demo_doctor", "戒毒所医生（演示）", "medical_officer", JUDICIAL_FACILITY),
     ("demo_analyst", "戒毒管理局统计员（演示）", "bureau_analyst", PROVINCE),
     ("demo_auditor", "审计员（演示）", "auditor", PROVINCE),

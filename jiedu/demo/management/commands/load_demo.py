@@ -4,7 +4,7 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jiedu.demo import province
+from jiedu.demo import measures, province
 
 
 def _width(text: str) -> int:
@@ -18,7 +18,8 @@ def _pad(text: str, width: int) -> str:
 class Command(BaseCommand):
     help = (
         "Load the synthetic demo province (division codes 99…, invented names) with one login "
-        "per role and synthetic persons. Idempotent: a second run adds nothing."
+        "per role, synthetic persons and measures at every stage, dated relative to today. "
+        "Idempotent: a second run adds nothing."
     )
 
     def add_arguments(self, parser):
@@ -34,11 +35,16 @@ class Command(BaseCommand):
             raise CommandError("--persons must be zero or more")
         try:
             result = province.load(persons=persons)
+            stages = measures.load()
         except province.DemoError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"演示省：{result.units} 个机构，{result.persons_total} 份人员档案"
             f"（本次新建 {result.persons_created} 份）。"
+        )
+        self.stdout.write(
+            f"戒毒措施：{stages.measures_total} 项（本次新建 {stages.measures_created} 项，"
+            f"{stages.stories_played} 名人员）。"
         )
         header = ("用户名", "角色", "单位", "密码")
         rows = [header, *result.logins]
