@@ -67,8 +67,17 @@ def available_actions(measure) -> list[str]:
             found.append(action)
     if measure.is_isolation and "release" in found:
         found.remove("release")
-    if "refuse" in found and measure.report_due_by and clock.today() <= measure.report_due_by:
+    today = clock.today()
+    if "refuse" in found and measure.report_due_by and today <= measure.report_due_by:
         found.remove("refuse")
+    # A community measure is released at expiry (戒毒条例 Art. 23, 40), not before.
+    if (
+        measure.is_community
+        and "release" in found
+        and measure.term_end
+        and today < measure.term_end
+    ):
+        found.remove("release")
     return found
 
 
