@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from jiedu.core.api import TokenAuth, install_error_handlers
+from jiedu.measures.api import router as measures_router
 from jiedu.orgs.api import router as orgs_router
 from jiedu.people.api import router as people_router
 
@@ -19,3 +20,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/org-units", orgs_router)
 api.add_router("/persons", people_router)
+api.add_router("/measures", measures_router)

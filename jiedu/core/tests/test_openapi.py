@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import schemathesis
@@ -29,7 +29,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from jiedu.accounts.services import issue_token
+from jiedu.core.clock import today
 from jiedu.core.management.commands.export_openapi import default_path, render
+from jiedu.facilities import services as facilities
+from jiedu.measures import services as measures
 from jiedu.people import services as people_services
 from jiedu.testing.cast import make_person
 
@@ -102,10 +105,60 @@ def api_world(cast):
     other = make_person(cast.worker_a, cast.township_a, "李四", date(1985, 1, 2), "female")
     theirs = make_person(cast.outsider, cast.county_b, "王五", date(1979, 12, 31))
     people_services.update_health(mine, {"hiv": "negative"}, actor=cast.medic)
-    tokens = [issue_token(actor=user, user=user)[1] for user in (cast.worker_a, cast.medic)]
+    day = today()
+    isolation = measures.decide_measure(
+        measures.MeasureInput(
+            person=mine,
+            kind="compulsory_isolation",
+            decided_on=day - timedelta(days=100),
+            served_on=day - timedelta(days=100),
+            executing_unit=cast.police_facility,
+            deciding_organ=cast.deciding_organ,
+            decision_number="fuzz-1",
+        ),
+        actor=cast.police,
+    )
+    facilities.admit_person(
+        isolation,
+        facility=cast.police_facility,
+        data=facilities.IntakeInput(
+            on=day - timedelta(days=99), identity_checked=True, searched_by=["甲", "乙"]
+        ),
+        actor=cast.police_facility_officer,
+    )
+    community = measures.decide_measure(
+        measures.MeasureInput(
+            person=other,
+            kind="community_drug_rehab",
+            decided_on=day - timedelta(days=5),
+            served_on=day - timedelta(days=5),
+            executing_unit=cast.township_a,
+            deciding_organ=cast.deciding_organ,
+            decision_number="fuzz-2",
+        ),
+        actor=cast.police,
+    )
+    free = make_person(cast.worker_a, cast.township_a, "赵六", date(1991, 6, 1))
+    users = (cast.worker_a, cast.medic, cast.police, cast.police_facility_officer)
+    tokens = [issue_token(actor=user, user=user)[1] for user in users]
     return {
         "uuids": [str(p.uuid) for p in (mine, other, theirs)],
         "units": [u.code for u in (cast.county_a, cast.township_a, cast.county_b)],
+        "measure_ids": [isolation.pk, community.pk],
+        # Decisions that fit: a person without an open measure, the unit kind each measure needs.
+        "decision": {
+            "persons": [str(free.uuid), str(other.uuid)],
+            "organ": cast.deciding_organ.code,
+            "executing": {
+                "compulsory_isolation": cast.police_facility.code,
+                "community_drug_rehab": cast.township_a.code,
+                "community_rehabilitation": cast.township_a.code,
+            },
+        },
+        "measure_units": [
+            u.code
+            for u in (cast.deciding_organ, cast.township_a, cast.police_facility, cast.facility)
+        ],
         "tokens": tokens,
     }
 
@@ -115,6 +168,8 @@ def _realistic(case, world, draw):
     reaches the handlers' success paths and not only their validation."""
     if not isinstance(case.body, dict) or draw(st.integers(0, 3)) == 0:
         return case
+    if "/measures" in case.operation.path:
+        return _realistic_measure(case, world, draw)
     body = case.body
     body["org_unit"] = draw(st.sampled_from(world["units"]))
     body["id_type"], body["id_number"] = "none", ""
@@ -131,6 +186,30 @@ def _realistic(case, world, draw):
     return case
 
 
+def _realistic_measure(case, world, draw):
+    """Decisions and actions with dates near today, persons and units that exist."""
+    body = case.body
+    near = st.dates(today() - timedelta(days=400), today()).map(date.isoformat)
+    if case.operation.path.endswith("/measures"):
+        decision = world["decision"]
+        body["person"] = draw(st.sampled_from(decision["persons"]))
+        body["kind"] = draw(st.sampled_from(sorted(decision["executing"])))
+        body["executing_unit"] = decision["executing"][body["kind"]]
+        body["deciding_organ"] = decision["organ"]
+        body["decision_number"] = f"fuzz-{draw(st.integers(3, 10**6))}"
+        body["term_months"] = draw(st.integers(1, 36)) if "rehabilitation" in body["kind"] else None
+        body["pregnant"] = body["breastfeeding"] = False
+        body["decided_on"] = body["served_on"] = draw(near)
+        return case
+    body["on"] = draw(near)
+    for field in ("to_unit", "facility"):
+        if field in body:
+            body[field] = draw(st.sampled_from(world["measure_units"]))
+    if "searched_by" in body:
+        body["searched_by"] = ["甲", "乙"]
+    return case
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -144,9 +223,9 @@ def _fuzz(operation, mode, world, app) -> set[int]:
     strategies = [operation.as_strategy(generation_mode=mode)]
     if "{id}" in operation.path:
         # Mostly ids that exist (in and out of scope), not only random ones.
+        ids = world["measure_ids"] if "/measures/" in operation.path else world["uuids"]
         strategies += [
-            operation.as_strategy(generation_mode=mode, path_parameters={"id": uuid})
-            for uuid in world["uuids"]
+            operation.as_strategy(generation_mode=mode, path_parameters={"id": id_}) for id_ in ids
         ]
     seen: set[int] = set()
 
@@ -180,6 +259,23 @@ def test_fuzzed_requests_get_no_server_error_and_match_the_schema(api_world, wsg
         "POST /api/v1/persons",
         "GET /api/v1/persons/{id}",
         "PATCH /api/v1/persons/{id}",
+        "GET /api/v1/measures",
+        "POST /api/v1/measures",
+        "GET /api/v1/measures/{id}",
+        *(
+            f"POST /api/v1/measures/{{id}}/{action}"
+            for action in (
+                "report",
+                "admit",
+                "transfer",
+                "escape",
+                "recapture",
+                "suspend",
+                "resume",
+                "release",
+                "terminate",
+            )
+        ),
     }
     seen = {label: _fuzz(op, mode, api_world, wsgi_app) for label, op in operations.items()}
 
@@ -189,6 +285,7 @@ def test_fuzzed_requests_get_no_server_error_and_match_the_schema(api_world, wsg
         assert 201 in seen["POST /api/v1/persons"], seen
         assert 200 in seen["PATCH /api/v1/persons/{id}"], seen
         assert 200 in seen["GET /api/v1/persons/{id}"], seen
+        assert 200 in seen["GET /api/v1/measures/{id}"], seen
     else:
         assert {400, 422} <= seen["POST /api/v1/persons"], seen
 
