@@ -644,3 +644,11 @@ def capacity(facility: OrgUnit) -> Capacity:
         present=held - away,
         police_strength=profile.police_strength if profile else 0,
     )
+
+
+def close_stay_on_termination(sender, *, measure, on, actor, **kwargs) -> None:
+    """A terminated isolation measure (death, revoked decision, change to community drug rehab)
+    ends the stay: the bed is freed and the property is due back (receiver of
+    `measures.signals.measure_terminated`)."""
+    for stay in Admission.objects.select_for_update().filter(measure=measure, left_on__isnull=True):
+        _close_stay(stay, on, LeftReason.TERMINATED)

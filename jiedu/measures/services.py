@@ -42,6 +42,7 @@ from .choices import (
     PauseKind,
 )
 from .models import EarlyReleaseBlocker, Measure, MeasurePause, MethadoneTreatment, Notice
+from .signals import measure_terminated
 
 K = MeasureKind
 S = MeasureStatus
@@ -1014,6 +1015,7 @@ def terminate(measure: Measure, *, on: date, reason: str, actor) -> Measure:
         measure.ended_on = on
         measure.end_reason = reason
         _save(measure)
+        measure_terminated.send(sender=Measure, measure=measure, on=on, actor=actor)
         _sync_person_unit(measure.person)
         _event(measure, "measures.measure.terminated", actor, on=on, reason=EndReason(reason).label)
     return measure

@@ -625,3 +625,40 @@ def test_capacity_counts_beds_occupancy_held_present_and_police(cast, zones):
     assert c.police_strength == 40
     assert c.persons_per_officer == pytest.approx(5 / 40)
     assert c.occupancy_rate == pytest.approx(2 / 6)
+
+
+def test_terminating_an_isolation_measure_closes_the_stay_and_frees_the_bed(cast):
+    from jiedu.facilities.choices import LeftReason
+
+    with time_machine.travel(date(2026, 3, 1), tick=False):
+        bed = facilities.add_zone(
+            cast.facility, kind=ZoneKind.DETOX, name="终止区", beds=1, actor=cast.facility_leader
+        ).beds.get()
+        person = make_person(cast.worker_a, cast.township_a, "冯终止", date(1970, 1, 1))
+        measure = measures.decide_measure(
+            measures.MeasureInput(
+                person=person,
+                kind="compulsory_isolation",
+                decided_on=date(2026, 2, 1),
+                served_on=date(2026, 2, 1),
+                executing_unit=cast.facility,
+                deciding_organ=cast.deciding_organ,
+                decision_number="终1",
+            ),
+            actor=cast.police,
+        )
+        facilities.admit_person(
+            measure,
+            facility=cast.facility,
+            data=facilities.IntakeInput(
+                on=date(2026, 2, 2), identity_checked=True, searched_by=["甲", "乙"], bed=bed
+            ),
+            actor=cast.facility_officer,
+        )
+        measures.terminate(
+            measure, on=date(2026, 3, 1), reason="revoked", actor=cast.facility_officer
+        )
+    stay = Admission.objects.get(measure=measure)
+    assert stay.left_on == date(2026, 3, 1)
+    assert stay.left_reason == LeftReason.TERMINATED
+    assert stay.bed is None
