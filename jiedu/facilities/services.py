@@ -332,7 +332,11 @@ def grant_home_leave(
             field="due_back_on",
         )
     with acting_as(actor), transaction.atomic():
-        stay = Admission.objects.select_for_update().select_related("measure").get(pk=stay.pk)
+        stay = (
+            Admission.objects.select_for_update(of=("self",))
+            .select_related("measure")
+            .get(pk=stay.pk)
+        )
         if stay.measure.status != MeasureStatus.IN_PROGRESS or stay.left_on is not None:
             raise Refusal(_("该人员当前不在所内执行，不能批准外出探视。"), code="not_in_facility")
         same = stay.home_leaves.filter(starts_on=starts_on, due_back_on=due_back_on).first()

@@ -526,7 +526,8 @@ def _lock(measure: Measure) -> Measure:
     # Two officers acting on one measure at once (escape and release, say) must not both pass
     # the transition check: the second waits here and sees the first's result.
     return (
-        Measure.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the deciding-organ outer join.
+        Measure.objects.select_for_update(of=("self",))
         .select_related("person", "executing_unit", "deciding_organ")
         .get(pk=measure.pk)
     )
@@ -1102,7 +1103,9 @@ def _refresh_release_notice(measure: Measure) -> None:
 def record_notice_sent(notice: Notice, *, on: date, actor, method: str = "") -> Notice:
     with acting_as(actor), transaction.atomic():
         notice = (
-            Notice.objects.select_for_update().select_related("measure__person").get(pk=notice.pk)
+            Notice.objects.select_for_update(of=("self",))
+            .select_related("measure__person")
+            .get(pk=notice.pk)
         )
         if not has_perm_any(actor, "measures.execute_measure", [notice.owed_by]):
             raise PermissionDenied(_("该通知应由%(unit)s登记。") % {"unit": notice.owed_by})
