@@ -189,7 +189,7 @@ def _open_stay(measure: Measure, facility: OrgUnit, data: IntakeInput, actor) ->
             on=data.on,
             to_zone=data.bed.zone,
             bed=data.bed,
-            reason=str(_("入所分区")),
+            reason="入所分区",  # stored in the source language, like other saved labels
             recorded_by=str(actor),
         )
     return stay

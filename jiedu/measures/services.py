@@ -384,7 +384,7 @@ def _resolve_open_measures(data: MeasureInput, open_measures: list[Measure]) -> 
         raise Refusal(
             _("该人员已有未结束的%(kind)s（%(number)s），不能同时作出该决定。"),
             code="measure_active",
-            params={"kind": _zh(old.get_kind_display()), "number": old.decision_number or "—"},
+            params={"kind": MeasureKind(old.kind).label, "number": old.decision_number or "—"},
             field="kind",
         )
     return converted
@@ -555,10 +555,11 @@ def _check_transition(measure: Measure, action: str) -> None:
         raise Refusal(
             _("%(measure)s当前状态为“%(status)s”，不能%(action)s。"),
             code="illegal_transition",
+            # Lazy labels: the message renders in Chinese and in English (core.api.bilingual).
             params={
-                "measure": _zh(measure.get_kind_display()),
-                "status": _zh(measure.get_status_display()),
-                "action": _zh(ACTION_LABELS[action]),
+                "measure": MeasureKind(measure.kind).label,
+                "status": MeasureStatus(measure.status).label,
+                "action": ACTION_LABELS[action],
             },
         )
 

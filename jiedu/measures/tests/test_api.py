@@ -385,6 +385,7 @@ def test_recapture_without_an_escape_is_an_illegal_transition_in_both_languages(
     body = refusal(response, "illegal_transition")
     assert_documented(response, "post", ACTION.format(id="{id}", action="recapture"))
     assert "执行中" in body["message"] and "追回" in body["message"]
+    assert "In progress" in body["message_en"] and "执行中" not in body["message_en"]
     assert body["errors"][0]["field"] == "__all__"
     assert Measure.objects.get(pk=measure_id).status == "in_progress"
 
