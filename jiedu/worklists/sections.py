@@ -100,7 +100,7 @@ def _facility_sections(user, unit, measures, today, horizon) -> list[Section]:
         ),
         _section(
             "transfers",
-            _("移送司法行政戒毒所（3至6个月，最长12个月）"),
+            _("移送司法行政戒毒所（窗口与最长期限）"),
             "戒毒条例 Art. 27",
             iso.filter(
                 status__in=(MeasureStatus.IN_PROGRESS, MeasureStatus.ESCAPED),
