@@ -28,7 +28,6 @@ from jiedu.people.choices import PersonStatus
 
 from . import services
 from .access import get_measure_for_user
-from .choices import MeasureKind
 from .models import Measure
 from .schemas import (
     AdmitIn,
@@ -284,12 +283,6 @@ def create_measure(
     person = get_person_for_user(request.auth, payload.person)
     if person.status != PersonStatus.ACTIVE:
         raise Http404("person file merged")  # decisions go to the file it was merged into
-    if payload.kind != MeasureKind.VOLUNTARY and payload.deciding_organ is None:
-        # Asked before the service's permission check, which would otherwise answer 403 for the
-        # executing unit.
-        raise Refusal(_("请选择决定机关。"), code="required", field="deciding_organ")
-    if payload.decided_on < person.birth_date:
-        raise Refusal(_("决定日期不能早于出生日期。"), code="before_birth", field="decided_on")
     data = services.MeasureInput(
         person=person,
         kind=payload.kind,

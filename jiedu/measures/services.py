@@ -205,6 +205,8 @@ def _check_term(data: MeasureInput) -> int:
 
 def _check_dates(data: MeasureInput) -> None:
     today = clock.today()
+    if data.decided_on < data.person.birth_date:
+        raise Refusal(_("决定日期不能早于出生日期。"), code="before_birth", field="decided_on")
     if data.decided_on > today:
         raise Refusal(_("决定日期不能晚于今天。"), code="future_date", field="decided_on")
     if data.served_on < data.decided_on:
@@ -265,6 +267,9 @@ def decide_measure(data: MeasureInput, *, actor, idempotency_key: str | None = N
     A compulsory-isolation decision converts the person's open community measure (禁毒法 Art. 38).
     The same decision document sent twice, or the same idempotency key, returns the first measure.
     """
+    if DECIDING_KINDS.get(data.kind) and data.deciding_organ is None:
+        # Asked before the permission check, which would otherwise answer for the executing unit.
+        raise Refusal(_("请选择决定机关。"), code="required", field="deciding_organ")
     organ_or_unit = data.deciding_organ or data.executing_unit
     if not has_perm(actor, "measures.decide_measure", organ_or_unit):
         raise PermissionDenied(_("您无权以该机关名义作出戒毒措施决定。"))
@@ -742,52 +747,66 @@ def transfer(measure: Measure, *, on: date, to_unit: OrgUnit, actor) -> Measure:
     return measure
 
 
+def _start_pause(measure, action: str, kind: str, *, on: date, actor, reason: str):
+    """Open a pause (escape, suspension) and move the measure to its status; a retry of the
+    same pause on the same day answers the measure unchanged (returns None)."""
+    measure = _lock(measure)
+    _check_actor(measure, actor)
+    target = TRANSITIONS[action][2]
+    retried = measure.pauses.filter(kind=kind, started_on=on, ended_on__isnull=True).exists()
+    if measure.status == target and retried:
+        return measure, None
+    _check_transition(measure, action)
+    _check_on(on, _last_event_day(measure), _("上一次登记的日期"))
+    pause = MeasurePause.objects.create(measure=measure, kind=kind, started_on=on, reason=reason)
+    measure.status = target
+    _save(measure)
+    return measure, pause
+
+
+def _end_pause(measure, action: str, kind: str, *, on: date, actor, started_label):
+    """Close the open pause: its days are added to the term; a retry answers None."""
+    measure = _lock(measure)
+    _check_actor(measure, actor)
+    last = measure.pauses.filter(kind=kind).order_by("-started_on").first()
+    if measure.status == S.IN_PROGRESS and last is not None and last.ended_on == on:
+        return measure, None
+    _check_transition(measure, action)
+    _check_on(on, last.started_on, started_label)
+    last.ended_on = on
+    last.save()
+    measure.status = S.IN_PROGRESS
+    _save(measure)
+    return measure, last
+
+
 def escape(measure: Measure, *, on: date, actor, reason: str = "") -> Measure:
     """脱逃: time on escape is not counted and early release is barred (戒毒条例 Art. 32)."""
     with acting_as(actor), transaction.atomic():
-        measure = _lock(measure)
-        _check_actor(measure, actor)
-        if (
-            measure.status == S.ESCAPED
-            and measure.pauses.filter(
-                kind=PauseKind.ESCAPE, started_on=on, ended_on__isnull=True
-            ).exists()
-        ):
-            return measure
-        _check_transition(measure, "escape")
-        _check_on(on, _last_event_day(measure), _("上一次登记的日期"))
-        MeasurePause.objects.create(
-            measure=measure, kind=PauseKind.ESCAPE, started_on=on, reason=reason
+        measure, pause = _start_pause(
+            measure, "escape", PauseKind.ESCAPE, on=on, actor=actor, reason=reason
         )
-        measure.status = S.ESCAPED
-        _save(measure)
-        add_blocker(measure, BlockerCode.ESCAPED, on, actor=actor)
-        _event(measure, "measures.measure.escaped", actor, on=on)
+        if pause is not None:
+            add_blocker(measure, BlockerCode.ESCAPED, on, actor=actor)
+            _event(measure, "measures.measure.escaped", actor, on=on)
     return measure
 
 
 def recapture(measure: Measure, *, on: date, actor) -> Measure:
     """追回: the escape closes and the term end moves by the days away (戒毒条例 Art. 32)."""
     with acting_as(actor), transaction.atomic():
-        measure = _lock(measure)
-        _check_actor(measure, actor)
-        last = measure.pauses.filter(kind=PauseKind.ESCAPE).order_by("-started_on").first()
-        if measure.status == S.IN_PROGRESS and last is not None and last.ended_on == on:
-            return measure
-        _check_transition(measure, "recapture")
-        _check_on(on, last.started_on, _("脱逃日期"))
-        last.ended_on = on
-        last.save()
-        measure.status = S.IN_PROGRESS
-        _save(measure)
-        _event(
-            measure,
-            "measures.measure.recaptured",
-            actor,
-            on=on,
-            days=str((on - last.started_on).days),
-            term_end=measure.term_end,
+        measure, pause = _end_pause(
+            measure, "recapture", PauseKind.ESCAPE, on=on, actor=actor, started_label=_("脱逃日期")
         )
+        if pause is not None:
+            _event(
+                measure,
+                "measures.measure.recaptured",
+                actor,
+                on=on,
+                days=str((on - pause.started_on).days),
+                term_end=measure.term_end,
+            )
     return measure
 
 
@@ -796,41 +815,22 @@ def suspend(measure: Measure, *, on: date, actor, reason: str) -> Measure:
     if not reason.strip():
         raise Refusal(_("请填写中止原因（如被拘留、逮捕）。"), code="required", field="reason")
     with acting_as(actor), transaction.atomic():
-        measure = _lock(measure)
-        _check_actor(measure, actor)
-        if (
-            measure.status == S.SUSPENDED
-            and measure.pauses.filter(
-                kind=PauseKind.SUSPENSION, started_on=on, ended_on__isnull=True
-            ).exists()
-        ):
-            return measure
-        _check_transition(measure, "suspend")
-        _check_on(on, _last_event_day(measure), _("上一次登记的日期"))
-        MeasurePause.objects.create(
-            measure=measure, kind=PauseKind.SUSPENSION, started_on=on, reason=reason.strip()
+        measure, pause = _start_pause(
+            measure, "suspend", PauseKind.SUSPENSION, on=on, actor=actor, reason=reason.strip()
         )
-        measure.status = S.SUSPENDED
-        _save(measure)
-        _event(measure, "measures.measure.suspended", actor, on=on, reason=reason.strip())
+        if pause is not None:
+            _event(measure, "measures.measure.suspended", actor, on=on, reason=reason.strip())
     return measure
 
 
 def resume(measure: Measure, *, on: date, actor) -> Measure:
     """恢复: the suspension ends and its days are added to the term (戒毒条例 Art. 24)."""
     with acting_as(actor), transaction.atomic():
-        measure = _lock(measure)
-        _check_actor(measure, actor)
-        last = measure.pauses.filter(kind=PauseKind.SUSPENSION).order_by("-started_on").first()
-        if measure.status == S.IN_PROGRESS and last is not None and last.ended_on == on:
-            return measure
-        _check_transition(measure, "resume")
-        _check_on(on, last.started_on, _("中止日期"))
-        last.ended_on = on
-        last.save()
-        measure.status = S.IN_PROGRESS
-        _save(measure)
-        _event(measure, "measures.measure.resumed", actor, on=on, term_end=measure.term_end)
+        measure, pause = _end_pause(
+            measure, "resume", PauseKind.SUSPENSION, on=on, actor=actor, started_label=_("中止日期")
+        )
+        if pause is not None:
+            _event(measure, "measures.measure.resumed", actor, on=on, term_end=measure.term_end)
     return measure
 
 
