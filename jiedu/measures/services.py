@@ -17,10 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from jiedu.core import clock
+from jiedu.core import clock, idempotency
 from jiedu.core import rules as rule_config
 from jiedu.core.context import acting_as
-from jiedu.core.models import IdempotencyRecord
 from jiedu.core.permissions import has_perm, has_perm_any
 from jiedu.core.refusals import Refusal
 from jiedu.orgs.choices import UnitKind
@@ -253,12 +252,7 @@ def check_isolation_guards(data: MeasureInput) -> bool:
 
 
 def decided_with_key(actor, key: str | None) -> Measure | None:
-    if not key:
-        return None
-    record = IdempotencyRecord.objects.filter(user_id=actor.pk, scope=DECIDE_SCOPE, key=key).first()
-    if record is None or not record.result_id:
-        return None
-    return Measure.objects.filter(pk=record.result_id).first()
+    return idempotency.result_for_key(actor, DECIDE_SCOPE, key, Measure)
 
 
 def decide_measure(data: MeasureInput, *, actor, idempotency_key: str | None = None) -> Measure:
@@ -296,18 +290,9 @@ def decide_measure(data: MeasureInput, *, actor, idempotency_key: str | None = N
         if data.ground and data.ground not in IsolationGround.values:
             raise Refusal(_("未知的决定理由。"), code="invalid_choice", field="ground")
     with acting_as(actor), transaction.atomic():
-        claim = None
-        if idempotency_key:
-            try:
-                with transaction.atomic():
-                    claim = IdempotencyRecord.objects.create(
-                        user_id=actor.pk, scope=DECIDE_SCOPE, key=idempotency_key, result_id=""
-                    )
-            except IntegrityError:
-                previous = decided_with_key(actor, idempotency_key)
-                if previous is None:
-                    raise
-                return previous
+        claim, previous = idempotency.claim(actor, DECIDE_SCOPE, idempotency_key, Measure)
+        if previous is not None:
+            return previous
         # Two decisions for one person at once would both pass the "open measure" check below.
         person = Person.objects.select_for_update().get(pk=data.person.pk)
         open_measures = list(
@@ -369,8 +354,7 @@ def decide_measure(data: MeasureInput, *, actor, idempotency_key: str | None = N
             number=number or "—",
             decided_on=data.decided_on.isoformat(),
         )
-        if claim is not None:
-            IdempotencyRecord.objects.filter(pk=claim.pk).update(result_id=str(measure.pk))
+        idempotency.complete(claim, measure)
     return measure
 
 

@@ -14,9 +14,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
+from jiedu.core import idempotency
 from jiedu.core.context import acting_as
 from jiedu.core.crypto import blind_index
-from jiedu.core.models import IdempotencyRecord
 from jiedu.core.permissions import has_perm
 from jiedu.utilities import pinyin, resident_id
 
@@ -152,12 +152,7 @@ CREATE_SCOPE = "people.create_person"
 
 def created_with_key(actor, key: str | None) -> Person | None:
     """The file an earlier create by `actor` with idempotency `key` made, if any."""
-    if not key:
-        return None
-    record = IdempotencyRecord.objects.filter(user_id=actor.pk, scope=CREATE_SCOPE, key=key).first()
-    if record is None or not record.result_id:
-        return None
-    return Person.objects.filter(pk=record.result_id).first()
+    return idempotency.result_for_key(actor, CREATE_SCOPE, key, Person)
 
 
 def create_person(
@@ -197,19 +192,11 @@ def create_person(
             same_id=False,
         )
     with acting_as(actor), transaction.atomic():
-        if idempotency_key:
-            # Claim the key first: of two concurrent submissions of one form (a double click),
-            # the second waits here, finds the first's record and returns its file.
-            try:
-                with transaction.atomic():
-                    claim = IdempotencyRecord.objects.create(
-                        user_id=actor.pk, scope=CREATE_SCOPE, key=idempotency_key, result_id=""
-                    )
-            except IntegrityError:
-                previous = created_with_key(actor, idempotency_key)
-                if previous is None:
-                    raise
-                return previous
+        # Of two concurrent submissions of one form (a double click), the second waits here and
+        # returns the file the first made.
+        claim, previous = idempotency.claim(actor, CREATE_SCOPE, idempotency_key, Person)
+        if previous is not None:
+            return previous
         person = Person(**{f: getattr(data, f) for f in PERSON_FIELDS})
         person.set_id_number(data.id_type, number)
         refresh_search_text(person)
@@ -232,8 +219,7 @@ def create_person(
             refresh_search_text(person)
             person.save(update_fields=["search_text"])
         record_event(person, "people.person.created", actor=actor, org_unit=data.managing_unit)
-        if idempotency_key:
-            IdempotencyRecord.objects.filter(pk=claim.pk).update(result_id=str(person.pk))
+        idempotency.complete(claim, person)
     return person
 
 
