@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from jiedu.orgs.forms import UnitChoiceField
 from jiedu.orgs.models import OrgUnit
-from jiedu.people.forms import DateInput
 
 from . import clock, rules
+from .forms import DateInput
 from .models import RuleValue
 from .permissions import has_perm, scope_q
 from .views import apply_validation_error

@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import clock
+from jiedu.core.forms import DateInput
 from jiedu.orgs.choices import UnitKind
 from jiedu.orgs.forms import UnitChoiceField
 from jiedu.orgs.models import OrgUnit
-from jiedu.people.forms import DateInput
 
 from .choices import LeaveGround, PregnancyTest, ReturnTest, StageResult
 from .models import Bed, Zone
@@ -66,10 +66,13 @@ class IntakeForm(forms.Form):
 
 
 class TransferForm(IntakeForm):
+    """The receiving facility's intake; its bed is assigned there with a zone change."""
+
     to_facility = UnitChoiceField(
         label=_("移送至"),
         queryset=OrgUnit.objects.filter(kind=UnitKind.JUDICIAL_FACILITY, is_active=True),
     )
+    bed = None
 
     field_order = ["to_facility"]
 

@@ -25,7 +25,7 @@ from jiedu.orgs.choices import UnitKind
 from jiedu.orgs.models import OrgUnit
 from jiedu.people.events import record_event
 
-from .choices import LeftReason, PregnancyTest, ReturnTest, StageResult, ZoneKind
+from .choices import ZONE_ORDER, LeftReason, PregnancyTest, ReturnTest, StageResult
 from .models import (
     Admission,
     Bed,
@@ -301,15 +301,10 @@ def change_zone(
 
 
 def _is_forward(current: Zone | None, target: Zone) -> bool:
-    order = [
-        ZoneKind.DETOX,
-        ZoneKind.EDUCATION_ADAPTATION,
-        ZoneKind.CONSOLIDATION,
-        ZoneKind.RETURN_GUIDANCE,
-    ]
-    if current is None or current.kind not in order or target.kind not in order:
+    """Whether `target` is a later zone in the flow of the unified model (MODEL 2018)."""
+    if current is None or current.kind not in ZONE_ORDER or target.kind not in ZONE_ORDER:
         return False
-    return order.index(target.kind) > order.index(current.kind)
+    return ZONE_ORDER.index(target.kind) > ZONE_ORDER.index(current.kind)
 
 
 # --- Home leave --------------------------------------------------------------------------------
@@ -608,7 +603,7 @@ class Capacity:
 
 
 def capacity(facility: OrgUnit) -> Capacity:
-    """Beds, occupancy and police strength of one facility, in four queries."""
+    """Beds, occupancy and police strength of one facility, in five queries."""
     from django.db.models import Count, Q
 
     zones = list(

@@ -15,11 +15,12 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm, scope_q
-from jiedu.core.views import apply_validation_error
+from jiedu.core.views import apply_validation_error, paginate
 from jiedu.measures import services as measure_services
 from jiedu.measures.access import get_measure_for_user
 from jiedu.measures.choices import MeasureKind, MeasureStatus
 from jiedu.measures.documents import ReleaseCertificate, render_release_certificate
+from jiedu.measures.models import Measure
 from jiedu.orgs.models import OrgUnit
 
 from . import forms, services
@@ -42,14 +43,15 @@ def facility_list(request):
 @login_required
 def facility_detail(request, code):
     facility = get_facility_for_user(request.user, code)
-    stays = (
+    stays = paginate(
+        request,
         Admission.objects.restrict(request.user, "view")
         .filter(facility=facility, left_on__isnull=True)
         .select_related("person", "measure", "zone", "bed")
-        .order_by("zone__kind", "bed__code", "person__name")
+        .order_by("zone__kind", "bed__code", "person__name", "id"),
     )
     awaiting = (
-        measure_services.Measure.objects.restrict(request.user, "view")
+        Measure.objects.restrict(request.user, "view")
         .filter(
             executing_unit=facility,
             kind=MeasureKind.COMPULSORY_ISOLATION,
@@ -109,7 +111,7 @@ def _intake(form) -> services.IntakeInput:
         pregnancy_test=d["pregnancy_test"] or "not_applicable",
         breastfeeding=d["breastfeeding"],
         files_received=d["files_received"],
-        bed=d["bed"],
+        bed=d.get("bed"),  # a transfer assigns the bed at the receiving facility
         property=form.property_items(),
     )
 
@@ -143,10 +145,8 @@ def _stay_actions(stay) -> list[str]:
 
 def _make_form(name, stay, data=None):
     cls = STAY_ACTIONS[name][0]
-    if cls in (forms.ZoneChangeForm,):
+    if cls is forms.ZoneChangeForm:
         return cls(data, facility=stay.facility, prefix=name)
-    if cls is forms.TransferForm:
-        return cls(data, prefix=name)
     return cls(data, prefix=name)
 
 

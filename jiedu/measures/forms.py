@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import clock
+from jiedu.core.forms import DateInput
 from jiedu.orgs.choices import UnitKind
 from jiedu.orgs.forms import UnitChoiceField
 from jiedu.orgs.models import OrgUnit
-from jiedu.people.forms import DateInput
 
 from .choices import EndReason, IsolationGround, MeasureKind
 from .services import DECIDING_KINDS, EXECUTING_KINDS, TERMINATION_REASONS

@@ -15,7 +15,7 @@ def measures_panel(request, person) -> str:
     measures = list(
         Measure.objects.restrict(request.user, "view")
         .filter(person=person)
-        .select_related("deciding_organ", "executing_unit")
+        .select_related("deciding_organ", "executing_unit", "person__managing_unit")
         .prefetch_related("pauses", "blockers", "notices")
     )
     today = clock.today()

@@ -1125,9 +1125,13 @@ def start_methadone_treatment(
     clinic_number: str = "",
     daily_dose_mg: int | None = None,
 ) -> MethadoneTreatment:
-    """Enrol a person in maintenance treatment (禁毒法 Art. 51; 戒毒条例 Art. 12)."""
-    if not has_perm(actor, "measures.execute_measure", clinic):
-        raise PermissionDenied(_("您无权在该门诊登记维持治疗。"))
+    """Enrol a person in maintenance treatment (禁毒法 Art. 51; 戒毒条例 Art. 12).
+
+    Recorded by the clinic or by the unit that follows the person (the participant's data is
+    filed with the police, 戒毒条例 Art. 12).
+    """
+    if not has_perm_any(actor, "measures.execute_measure", [clinic, *person.scope_units()]):
+        raise PermissionDenied(_("您无权登记该人员的维持治疗。"))
     if clinic.kind != UnitKind.REHAB_MEDICAL_INSTITUTION:
         raise Refusal(_("维持治疗门诊应为戒毒医疗机构。"), code="wrong_unit_kind", field="clinic")
     _check_on(started_on, None, "")

@@ -1,22 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.core.forms import DateInput
 from jiedu.orgs.forms import UnitChoiceField
 from jiedu.orgs.models import OrgUnit
 from jiedu.utilities.phone import validate_phone
 
 from .choices import IdType
 from .models import DrugType, FamilyContact, HealthRecord, Person
-
-
-class DateInput(forms.DateInput):
-    """A native date picker. Its value must be ISO (yyyy-mm-dd) whatever the UI language: the
-    Chinese input format (yyyy/mm/dd) would leave the picker empty and block the form."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format=None):
-        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 def _split_lines(value: str) -> list[str]:

@@ -213,3 +213,112 @@ def test_the_measure_page_offers_the_notice_form_to_the_unit_that_owes_it(client
     html = page.content.decode()
     assert "登记已通知" in html
     assert 'data-clock="transfer_due_by"' in html
+
+
+def test_the_decision_form_refuses_isolation_for_a_pregnant_woman_at_the_field(client, cast, today):
+    woman = make_person(cast.worker_a, cast.township_a, "孙九", date(1995, 5, 5), "female")
+    c = login(client, cast.police)
+    form = {
+        "kind": MeasureKind.COMPULSORY_ISOLATION,
+        "deciding_organ": cast.deciding_organ.pk,
+        "decision_number": "强9",
+        "decided_on": "2026-11-20",
+        "served_on": "2026-11-20",
+        "executing_unit": cast.facility.pk,
+        "pregnant": "on",
+    }
+    refused = c.post(f"/measures/new/{woman.uuid}/", form)
+    html = refused.content.decode()
+    assert refused.status_code == 200
+    assert 'id="field-pregnant"' in html and "应当责令其接受社区戒毒" in html
+    assert not woman.measures.exists()
+    form.update(kind=MeasureKind.COMMUNITY_DRUG_REHAB, executing_unit=cast.township_a.pk)
+    form.pop("pregnant")
+    accepted = c.post(f"/measures/new/{woman.uuid}/", form)
+    assert accepted.status_code == 302
+    assert woman.measures.get().report_due_by == date(2026, 12, 5)  # 戒毒条例 Art. 14
+
+
+def test_a_police_facility_transfers_a_person_through_the_stay_page(client, cast, today):
+    person = make_person(cast.worker_a, cast.township_a, "陈移送", date(1987, 7, 7))
+    measure = decide(
+        cast,
+        person,
+        MeasureKind.COMPULSORY_ISOLATION,
+        date(2026, 6, 1),
+        cast.police_facility,
+        "强T",
+    )
+    stay = facilities.admit_person(
+        measure,
+        facility=cast.police_facility,
+        data=facilities.IntakeInput(
+            on=date(2026, 6, 2), identity_checked=True, searched_by=["甲", "乙"]
+        ),
+        actor=cast.police_facility_officer,
+    )
+    c = login(client, cast.police_facility_officer)
+    page = c.get(f"/facilities/stays/{stay.pk}/").content.decode()
+    assert 'id="action-transfer"' in page
+    data = {
+        "transfer-to_facility": cast.facility.pk,
+        "transfer-on": "2026-11-22",
+        "transfer-identity_checked": "on",
+        "transfer-searcher_1": "甲",
+        "transfer-searcher_2": "乙",
+    }
+    missing_files = c.post(f"/facilities/stays/{stay.pk}/transfer/", data)
+    assert missing_files.status_code == 422
+    assert "接收移送人员应同时接收公安阶段档案材料" in missing_files.content.decode()
+    moved = c.post(
+        f"/facilities/stays/{stay.pk}/transfer/", {**data, "transfer-files_received": "on"}
+    )
+    assert moved.status_code == 302
+    measure.refresh_from_db()
+    assert measure.executing_unit == cast.facility and measure.transferred_on == TODAY
+
+
+def test_the_township_records_methadone_treatment_and_the_person_page_shows_it(client, cast, today):
+    person = make_person(cast.worker_a, cast.township_a, "林维持", date(1975, 1, 9))
+    c = login(client, cast.worker_a)
+    not_a_clinic = c.post(
+        f"/measures/methadone/{person.uuid}/",
+        {"clinic": cast.township_a.pk, "started_on": "2026-11-20"},
+    )
+    assert not_a_clinic.status_code == 200  # the township is not offered: a field error
+    assert not person.methadone_treatments.exists()
+    data = {"clinic": cast.clinic.pk, "started_on": "2026-11-20", "daily_dose_mg": "60"}
+    assert c.post(f"/measures/methadone/{person.uuid}/", data).status_code == 302
+    assert c.post(f"/measures/methadone/{person.uuid}/", data).status_code == 302  # a retry
+    assert person.methadone_treatments.count() == 1
+    page = c.get(f"/people/{person.uuid}/").content.decode()
+    assert "东湖市戒毒医院" in page and "60 mg" in page
+    outsider = login(client, cast.outsider).post(f"/measures/methadone/{person.uuid}/", data)
+    assert outsider.status_code == 404
+
+
+def test_the_facility_page_pages_its_stays(client, cast, scene, monkeypatch):
+    from jiedu.core import views as core_views
+
+    monkeypatch.setattr(core_views.paginate, "__defaults__", (1,))  # one stay a page
+    second = make_person(cast.worker_a, cast.township_a, "何第二", date(1984, 4, 4))
+    measure = decide(
+        cast, second, MeasureKind.COMPULSORY_ISOLATION, date(2026, 1, 5), cast.facility, "强P"
+    )
+    facilities.admit_person(
+        measure,
+        facility=cast.facility,
+        data=facilities.IntakeInput(
+            on=date(2026, 1, 6), identity_checked=True, searched_by=["甲", "乙"]
+        ),
+        actor=cast.facility_officer,
+    )
+    c = login(client, cast.facility_officer)
+    first_page = c.get(f"/facilities/{cast.facility.code}/").content.decode()
+    assert "1 / 2" in first_page
+    names = {"王强", "何第二"}
+    shown_first = {n for n in names if n in first_page}
+    shown_second = {
+        n for n in names if n in c.get(f"/facilities/{cast.facility.code}/?page=2").content.decode()
+    }
+    assert len(shown_first) == 1 and shown_first | shown_second == names
