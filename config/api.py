@@ -2,7 +2,9 @@
 
 from ninja import NinjaAPI
 
+from jiedu.centres.api import router as centres_router
 from jiedu.core.api import TokenAuth, install_error_handlers
+from jiedu.evaluations.api import router as evaluations_router
 from jiedu.measures.api import router as measures_router
 from jiedu.orgs.api import router as orgs_router
 from jiedu.people.api import router as people_router
@@ -21,3 +23,5 @@ install_error_handlers(api)
 api.add_router("/org-units", orgs_router)
 api.add_router("/persons", people_router)
 api.add_router("/measures", measures_router)
+api.add_router("/centres", centres_router)
+api.add_router("/evaluations", evaluations_router)

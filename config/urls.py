@@ -10,6 +10,8 @@ urlpatterns = [
     path("people/", include("jiedu.people.urls")),
     path("measures/", include("jiedu.measures.urls")),
     path("facilities/", include("jiedu.facilities.urls")),
+    path("centres/", include("jiedu.centres.urls")),
+    path("evaluations/", include("jiedu.evaluations.urls")),
     path("worklist/", include("jiedu.worklists.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

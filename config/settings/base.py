@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "jiedu.people",
     "jiedu.measures",
     "jiedu.facilities",
+    "jiedu.centres",
+    "jiedu.evaluations",
     "jiedu.worklists",
     "jiedu.demo",
 ]

@@ -6,13 +6,20 @@ _VIEW = ["people.view_person", "orgs.view_orgunit"]
 _EDIT = [*_VIEW, "people.add_person", "people.change_person"]
 _MEASURES = ["measures.view_measure", "measures.execute_measure"]
 _FACILITY = [*_MEASURES, "facilities.view_admission", "facilities.manage_admission"]
+_CENTRES = [
+    "centres.view_record",
+    "centres.manage_record",
+    "evaluations.view_evaluation",
+    "evaluations.conduct_evaluation",
+    "evaluations.view_proposal",
+]
 
 DEFAULT_ROLES = [
     {
         "code": "facility_officer",
         "name": _("所内民警"),
         "description": _("强制隔离戒毒所民警：入所登记、日常管理"),
-        "permissions": [*_EDIT, *_FACILITY, "people.view_full_id_number"],
+        "permissions": [*_EDIT, *_FACILITY, *_CENTRES, "people.view_full_id_number"],
     },
     {
         "code": "facility_leader",
@@ -21,7 +28,11 @@ DEFAULT_ROLES = [
         "permissions": [
             *_EDIT,
             *_FACILITY,
+            *_CENTRES,
             "facilities.approve_admission",
+            "centres.approve_points",
+            "centres.manage_instrument",
+            "evaluations.approve_evaluation",
             "facilities.manage_facility",
             "people.view_full_id_number",
             "people.merge_person",
@@ -38,6 +49,11 @@ DEFAULT_ROLES = [
             "people.change_health",
             "measures.view_measure",
             "facilities.view_admission",
+            "centres.view_record",
+            "centres.manage_record",
+            "centres.view_health",
+            "centres.manage_health",
+            "evaluations.view_evaluation",
         ],
     },
     {
@@ -66,6 +82,8 @@ DEFAULT_ROLES = [
             *_EDIT,
             *_MEASURES,
             "measures.decide_measure",
+            "evaluations.view_proposal",
+            "evaluations.decide_proposal",
             "people.view_full_id_number",
         ],
     },
@@ -102,6 +120,7 @@ DEFAULT_ROLES = [
             "accounts.manage_token",
             "core.view_audit",
             "core.manage_rules",
+            "centres.manage_instrument",
         ],
     },
 ]

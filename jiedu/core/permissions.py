@@ -34,6 +34,17 @@ PERMISSIONS: dict[str, str] = {
     "facilities.manage_admission": _("所内管理：入所、分区、外出探视、单独管理、脱逃、出所"),
     "facilities.approve_admission": _("所领导审批：单独管理、外出探视、所外就医"),
     "facilities.manage_facility": _("维护戒毒所床位与警力"),
+    "centres.view_record": _("查看五中心记录（医疗、教育、心理、康复训练、行为考核）"),
+    "centres.manage_record": _("录入五中心记录"),
+    "centres.view_health": _("查看所内传染病筛查、疾病与残疾记录"),
+    "centres.manage_health": _("录入所内传染病筛查、疾病与残疾记录"),
+    "centres.approve_points": _("审批月度行为考核"),
+    "centres.manage_instrument": _("维护心理测评量表"),
+    "evaluations.view_evaluation": _("查看诊断评估"),
+    "evaluations.conduct_evaluation": _("开展诊断评估"),
+    "evaluations.approve_evaluation": _("所务会审议诊断评估意见"),
+    "evaluations.view_proposal": _("查看提前解除、延长戒毒期限意见"),
+    "evaluations.decide_proposal": _("决定机关审批提前解除、延长戒毒期限"),
 }
 
 

@@ -94,6 +94,11 @@ class NoticeKind(models.TextChoices):
     RELEASE_DECIDING_ORGAN = "release_deciding_organ", _("解除前通知决定机关")
     HANDOVER_TOWNSHIP = "handover_township", _("出所衔接：移交社区康复执行地乡镇（街道）")
     END_TOWNSHIP = "end_township", _("社区戒毒（康复）解除，告知乡镇（街道）")
+    EARLY_RELEASE_DECISION = (
+        "early_release_decision",
+        _("提前解除决定通知家属、所在单位、户籍地派出所"),
+    )
+    EXTENSION_DECISION = "extension_decision", _("延长戒毒期限决定通知家属、所在单位、户籍地派出所")
 
 
 class MethadoneStatus(models.TextChoices):

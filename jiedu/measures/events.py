@@ -15,6 +15,12 @@ EVENT_TEXT = {
     "measures.measure.resumed": _("%(kind)s：%(on)s恢复执行，届满日为%(term_end)s"),
     "measures.measure.released": _("%(kind)s：%(on)s%(reason)s"),
     "measures.measure.terminated": _("%(kind)s：%(on)s终止（%(reason)s）"),
+    "measures.measure.early_release_approved": _(
+        "决定机关批准提前解除（%(number)s，%(on)s），解除日期为%(release_on)s"
+    ),
+    "measures.measure.extended": _(
+        "决定机关决定延长戒毒期限%(months)s个月（%(number)s，%(on)s），届满日为%(term_end)s"
+    ),
     "measures.notice.sent": _("%(notice)s：%(on)s已通知%(recipient)s"),
     "measures.methadone.started": _("%(on)s在%(clinic)s开始戒毒药物维持治疗"),
     "measures.methadone.ended": _("%(on)s退出戒毒药物维持治疗"),

@@ -72,6 +72,9 @@ class Measure(AuditedModel):
     )
     term_months = models.PositiveSmallIntegerField(_("期限（月）"), default=0)
     extension_months = models.PositiveSmallIntegerField(_("延长期限（月）"), default=0)
+    # The release day the deciding organ approved on a 提前解除 proposal (禁毒法 Art. 47; 戒毒条例
+    # Art. 33); the term then ends that day.
+    approved_release_on = models.DateField(_("批准提前解除日期"), null=True, blank=True)
     minor_under_16 = models.BooleanField(_("未满十六周岁"), default=False)
     minor_reason = models.TextField(_("未满十六周岁仍决定的理由"), blank=True)
     previous = models.ForeignKey(

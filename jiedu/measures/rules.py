@@ -50,6 +50,12 @@ COMMUNITY_REPORT_IN_DAYS = Statute("community.report_in", 15, "days", "戒毒条
 DECISION_NOTICE_DAYS = Statute(
     "isolation.decision_notice", 1, "days", "禁毒法 Art. 40（送达后24小时内）", _LAW
 )
+PROPOSAL_DECISION_DAYS = Statute(
+    "isolation.proposal_decision", 7, "days", "戒毒条例 Art. 33（收到意见之日起7日内）", _REG
+)
+PROPOSAL_NOTICE_DAYS = Statute(
+    "isolation.proposal_notice", 1, "days", "戒毒条例 Art. 33（送达后24小时内）", _REG
+)
 MINOR_EXEMPTION_AGE = Statute("isolation.minor_age", 16, "years", "禁毒法 Art. 39", _LAW)
 HOME_LEAVE_MAX_DAYS = Statute(
     "isolation.home_leave_max", 10, "days", "司法部令第127号 Art. 24–26", _MOJ127
@@ -68,6 +74,8 @@ ALL = [
     COMMUNITY_TERM_YEARS,
     COMMUNITY_REPORT_IN_DAYS,
     DECISION_NOTICE_DAYS,
+    PROPOSAL_DECISION_DAYS,
+    PROPOSAL_NOTICE_DAYS,
     MINOR_EXEMPTION_AGE,
     HOME_LEAVE_MAX_DAYS,
     SEGREGATION_MAX_DAYS,

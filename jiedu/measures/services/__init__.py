@@ -12,6 +12,7 @@ The package is split by concern; callers use `jiedu.measures.services.<name>`:
 - `transitions` — the status machine (report, admit, transfer, escape, … release, terminate)
 - `columns`     — refresh_clocks / clock_rows: the stored clock columns and their sources
 - `notices`     — early-release blockers and the notices the law requires
+- `organ_decisions` — the organ's approval of early release or extension on a proposal
 - `methadone`   — maintenance treatment records
 - `common`      — helpers they share
 """
@@ -40,6 +41,10 @@ from .methadone import (
 from .notices import (
     add_blocker,
     record_notice_sent,
+)
+from .organ_decisions import (
+    approve_early_release,
+    extend_term,
 )
 from .transitions import (
     ACTION_LABELS,
@@ -73,6 +78,7 @@ __all__ = [
     "add_blocker",
     "admit",
     "age_on",
+    "approve_early_release",
     "can_execute",
     "check_isolation_guards",
     "clock_rows",
@@ -80,6 +86,7 @@ __all__ = [
     "decided_with_key",
     "early_release_blockers",
     "escape",
+    "extend_term",
     "order_community_rehabilitation",
     "recapture",
     "record_notice_sent",

@@ -46,6 +46,9 @@ def refresh_clocks(measure: Measure) -> Measure:
         )
         measure.term_start = c.term_start
         measure.term_end = c.term_end
+        if measure.approved_release_on is not None:
+            # An approved 提前解除 ends the term on the day the deciding organ set (禁毒法 Art. 47).
+            measure.term_end = min(c.term_end, measure.approved_release_on)
         measure.early_release_from = c.early_release_from
         measure.latest_end_with_extension = c.latest_end_with_extension
         measure.transfer_due_from = c.transfer_due_from

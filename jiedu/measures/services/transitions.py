@@ -407,11 +407,23 @@ def release(
         _check_on(on, _last_event_day(measure), _("上一次登记的日期"))
         if measure.kind == K.VOLUNTARY:
             reason = EndReason.AGREEMENT_ENDED
-        elif early:
+        elif early or measure.approved_release_on is not None:
             if not measure.is_isolation:
                 raise Refusal(
                     _("只有强制隔离戒毒可以提前解除（禁毒法第四十七条）。"),
                     code="early_release_not_applicable",
+                )
+            if measure.approved_release_on is None:
+                raise Refusal(
+                    _("提前解除须经诊断评估提出意见并经决定机关批准（禁毒法第四十七条）。"),
+                    code="early_release_not_approved",
+                )
+            if on < measure.approved_release_on:
+                raise Refusal(
+                    _("决定机关批准的解除日期为%(day)s。"),
+                    code="before_approved_release_day",
+                    params={"day": measure.approved_release_on.isoformat()},
+                    field="on",
                 )
             blockers = early_release_blockers(measure, on)
             if blockers:
