@@ -7,8 +7,11 @@ class EvaluationsConfig(AppConfig):
     verbose_name = _("诊断评估")
 
     def ready(self):
+        from jiedu.facilities.gates import register_zone_gate
         from jiedu.people.events import register_events
 
-        from . import events
+        from . import events, rules  # noqa: F401  (rules register on import)
+        from .services import zone_gate
 
         register_events(events.EVENT_TEXT)
+        register_zone_gate(zone_gate)

@@ -26,6 +26,7 @@ from jiedu.orgs.models import OrgUnit
 from jiedu.people.events import record_event
 
 from .choices import ZONE_ORDER, LeftReason, PregnancyTest, ReturnTest, StageResult
+from .gates import check_zone_gates
 from .models import (
     Admission,
     Bed,
@@ -264,14 +265,30 @@ def change_zone(
     if not reason.strip():
         raise Refusal(_("请填写调整原因。"), code="required", field="reason")
     moving_on = _is_forward(stay.zone, to_zone)
-    if moving_on and stage_result not in (StageResult.PASS, StageResult.EXCEPTION):
-        raise Refusal(
-            _("转入下一分区须有合格的阶段性评估结果，或经所领导批准的例外。"),
-            code="stage_evaluation_required",
-            field="stage_result",
-        )
     if stage_result == StageResult.EXCEPTION:
         _require(actor, "facilities.approve_admission", stay.facility)
+        if not evaluation_note.strip():
+            raise Refusal(
+                _("领导批准例外的，请写明理由。"), code="required", field="evaluation_note"
+            )
+    elif moving_on:
+        gate = check_zone_gates(stay, stay.zone, to_zone, on)
+        if gate is not None:
+            passed, note = gate
+            if not passed:
+                raise Refusal(
+                    _("转入下一分区须有合格的阶段性评估，或经所领导批准的例外：%(why)s。"),
+                    code="stage_evaluation_required",
+                    params={"why": note},
+                    field="stage_result",
+                )
+            stage_result, evaluation_note = StageResult.PASS, note
+        elif stage_result != StageResult.PASS:
+            raise Refusal(
+                _("转入下一分区须有合格的阶段性评估结果，或经所领导批准的例外。"),
+                code="stage_evaluation_required",
+                field="stage_result",
+            )
     with acting_as(actor), transaction.atomic():
         stay = Admission.objects.select_for_update().get(pk=stay.pk)
         if stay.left_on is not None:
