@@ -493,14 +493,17 @@ def test_emergency_segregation_by_an_officer_awaits_the_leaders_approval(cast, z
     ],
 )  # fmt: skip
 def test_a_zone_change_forward_rests_on_a_stage_evaluation(
-    cast, zones, to_zone, result, actor, outcome
+    cast, zones, to_zone, result, actor, outcome, no_zone_gates
 ):
+    # Without a gate app the officer's recorded result stands; with the evaluations app the
+    # gate reads the evaluations themselves (jiedu/evaluations/tests/test_zone_gates.py).
     stay = admitted(cast, zones)
     call = {
         "to_zone": zones[to_zone],
         "on": D("2024-05-01"),
         "reason": "阶段调整",
         "stage_result": result,
+        "evaluation_note": "所务会批准例外" if result == StageResult.EXCEPTION else "",
         "actor": getattr(cast, actor),
         "bed": bed(zones, to_zone),
     }
@@ -520,7 +523,12 @@ def test_a_zone_change_forward_rests_on_a_stage_evaluation(
     assert stay.zone_changes.count() == 1  # the intake placement only
 
 
-def test_a_zone_change_back_needs_no_evaluation(cast, zones):
+@pytest.fixture
+def no_zone_gates(monkeypatch):
+    monkeypatch.setattr("jiedu.facilities.gates.ZONE_GATES", [])
+
+
+def test_a_zone_change_back_needs_no_evaluation(cast, zones, no_zone_gates):
     stay = admitted(cast, zones)
     with at("2024-05-01"):
         facilities.change_zone(

@@ -413,6 +413,13 @@ def release(
                     _("只有强制隔离戒毒可以提前解除（禁毒法第四十七条）。"),
                     code="early_release_not_applicable",
                 )
+            blockers = early_release_blockers(measure, on)
+            if blockers:
+                raise Refusal(
+                    _("不得提前解除：%(reasons)s。"),
+                    code="early_release_blocked",
+                    params={"reasons": "；".join(_zh(text) for _c, text in blockers)},
+                )
             if measure.approved_release_on is None:
                 raise Refusal(
                     _("提前解除须经诊断评估提出意见并经决定机关批准（禁毒法第四十七条）。"),
@@ -424,13 +431,6 @@ def release(
                     code="before_approved_release_day",
                     params={"day": measure.approved_release_on.isoformat()},
                     field="on",
-                )
-            blockers = early_release_blockers(measure, on)
-            if blockers:
-                raise Refusal(
-                    _("不得提前解除：%(reasons)s。"),
-                    code="early_release_blocked",
-                    params={"reasons": "；".join(_zh(text) for _c, text in blockers)},
                 )
             reason = EndReason.EARLY_RELEASE
         else:

@@ -443,6 +443,19 @@ def test_early_release_after_an_escape_is_refused(cast):
 )
 def test_a_clean_person_may_be_released_early_after_one_year(cast, decided, release_on):
     measure = admitted_isolation(cast, new_person(cast), day=decided)
+    with pytest.raises(Refusal) as exc:  # not without the organ's approval (禁毒法 Art. 47)
+        release_early(cast, measure, release_on)
+    assert refused(exc)[0] == "early_release_not_approved"
+    with at(release_on):
+        services.approve_early_release(
+            measure,
+            release_on=D(release_on),
+            decided_on=D(release_on),
+            decision_number="演公提解字〔2025〕1号",
+            actor=cast.police,
+        )
+    measure.refresh_from_db()
+    assert measure.term_end == D(release_on)
     release_early(cast, measure, release_on)
     measure.refresh_from_db()
     assert measure.status == S.ENDED
