@@ -78,7 +78,12 @@ def rule_list(request):
         if q is not None:
             history = history.filter(q)
         rows.append(
-            {"spec": spec, "current": current, "history": history.order_by("-effective_from")}
+            {
+                "spec": spec,
+                "unit": rules.UNIT_LABELS.get(spec.unit, spec.unit),
+                "current": current,
+                "history": history.order_by("-effective_from"),
+            }
         )
     return render(
         request,

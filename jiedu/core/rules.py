@@ -32,7 +32,16 @@ class RuleSpec:
     fallback: bool = False
 
 
-UNIT_LABELS = {"days": _("天"), "months": _("个月")}
+UNIT_LABELS = {
+    "days": _("天"),
+    "months": _("个月"),
+    "points": _("分"),
+    "count": _("次"),
+    "per_minute": _("次/分"),
+    "mmhg": "mmHg",
+    "u_per_l": "U/L",
+    "bmi_x10": _("（BMI×10）"),
+}
 
 _REGISTRY: dict[str, RuleSpec] = {}
 
