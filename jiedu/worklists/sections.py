@@ -1,7 +1,8 @@
 """What is due: the work list of a facility or a township, computed by queries.
 
-Every section is one query over the stored clock columns (kept by the measures services), so the
-list is right at any moment without a scheduled job. A row's `state` says how urgent it is:
+Every section is a fixed number of queries over stored columns (the clocks kept by the measures
+services, evaluations and centre records kept by theirs), so the list is right at any moment
+without a scheduled job. A row's `state` says how urgent it is:
 `overdue` (the day has passed), `due` (in its window or due today) or `upcoming`.
 """
 
@@ -11,10 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import rules as rule_config
-from jiedu.facilities.models import HomeLeave, MedicalParole, Segregation
+from jiedu.core.permissions import has_perm, scope_q
+from jiedu.evaluations import queries as evaluation_queries
+from jiedu.evaluations.choices import ProposalStatus
+from jiedu.evaluations.models import Proposal
+from jiedu.facilities.models import Admission, HomeLeave, MedicalParole, Segregation
 from jiedu.measures import rules
 from jiedu.measures.choices import (
     COMMUNITY_KINDS,
@@ -38,6 +44,7 @@ class Row:
     text: str
     measure: Measure | None = None
     stay_id: int | None = None
+    url: str = ""  # where the row's work is done, when it is not the measure or the stay
 
 
 @dataclass
@@ -81,8 +88,11 @@ def build(user, unit, today: date) -> list[Section]:
     is_division = unit.kind not in FACILITY_UNIT_KINDS + TOWNSHIP_UNIT_KINDS
     if unit.kind in FACILITY_UNIT_KINDS or is_division:
         sections += _facility_sections(user, unit, measures, today, horizon)
+        sections += _evaluation_sections(user, unit, today)
     if unit.kind in TOWNSHIP_UNIT_KINDS or is_division:
         sections += _township_sections(measures, today, horizon)
+    if is_division:
+        sections += _organ_sections(user, unit, today)
     sections.append(_notices(user, unit, today))
     return sections
 
@@ -214,6 +224,108 @@ def _facility_sections(user, unit, measures, today, horizon) -> list[Section]:
         )
     )
     return out
+
+
+def _evaluation_sections(user, unit, today) -> list[Section]:
+    """Handbooks and evaluations due, proposals for the committee, and the talks each officer
+    owes (粤戒毒〔2015〕37号; 诊断评估办法; 司法部令第127号 Art. 47)."""
+    q = scope_q(user, "evaluations.view_evaluation", "facility__path")
+    if q is None and not has_perm(user, "evaluations.view_evaluation"):
+        return []
+    stays = Admission.objects.filter(facility__path__startswith=unit.path, left_on__isnull=True)
+    if q is not None:
+        stays = stays.filter(q)
+    due = evaluation_queries.due_for_stays(stays, today)
+    evaluations = Section(
+        "evaluations",
+        str(_("诊断评估手册与诊断评估")),
+        "粤戒毒〔2015〕37号；强制隔离戒毒诊断评估办法；禁毒法 Art. 47",
+        [
+            Row(
+                d.stay.person,
+                d.due_on,
+                _state(d.due_on, today),
+                d.label,
+                url=reverse("evaluations:stay", args=[d.stay.pk]),
+            )
+            for d in due[:ROW_LIMIT]
+        ],
+        len(due),
+    )
+    proposals = (
+        Proposal.objects.restrict(user, "view")
+        .filter(
+            evaluation__admission__facility__path__startswith=unit.path,
+            status__in=(ProposalStatus.DRAFTED, ProposalStatus.SUBMITTED),
+        )
+        .select_related("evaluation__person")
+        .order_by("status", "decision_due_by", "id")
+    )
+    out = [
+        evaluations,
+        _section(
+            "proposals",
+            _("提前解除、延长意见：待所务会审议或待决定机关决定"),
+            "禁毒法 Art. 47；戒毒条例 Art. 33",
+            proposals,
+            lambda p: Row(
+                p.evaluation.person,
+                p.decision_due_by,
+                "due" if p.decision_due_by is None else _state(p.decision_due_by, today),
+                f"{p.get_kind_display()}：{p.get_status_display()}",
+                url=reverse("evaluations:proposal", args=[p.pk]),
+            ),
+        ),
+    ]
+    if unit.kind in FACILITY_UNIT_KINDS and has_perm(user, "centres.view_record", unit):
+        from jiedu.centres.services.education import overdue_talks
+
+        talks = overdue_talks(unit, today)
+        out.append(
+            Section(
+                "talks",
+                str(_("个别谈话逾期（每月至少一次）")),
+                "司法部令第127号 Art. 47",
+                [
+                    Row(
+                        t.stay.person,
+                        t.due_on,
+                        "overdue",
+                        str(_("分管民警：%(officer)s") % {"officer": t.officer}),
+                        url=reverse("centres:education_file", args=[t.stay.pk]),
+                    )
+                    for t in talks[:ROW_LIMIT]
+                ],
+                len(talks),
+            )
+        )
+    return out
+
+
+def _organ_sections(user, unit, today) -> list[Section]:
+    """Proposals the deciding organ must decide within 7 days of receipt (戒毒条例 Art. 33)."""
+    if not has_perm(user, "evaluations.decide_proposal", unit):
+        return []
+    pending = evaluation_queries.proposals_for_organ(
+        Proposal.objects.restrict(user, "view").filter(
+            measure__deciding_organ__path__startswith=unit.path
+        )
+    )
+    return [
+        _section(
+            "organ_proposals",
+            _("待决定：提前解除、延长戒毒期限意见"),
+            "戒毒条例 Art. 33",
+            pending,
+            lambda p: Row(
+                p.evaluation.person,
+                p.decision_due_by,
+                _state(p.decision_due_by, today),
+                f"{p.get_kind_display()}（{p.evaluation.admission.facility}）",
+                url=reverse("evaluations:proposal", args=[p.pk]),
+            ),
+        )
+    ]
 
 
 def _township_sections(measures, today, horizon) -> list[Section]:
