@@ -40,8 +40,18 @@ class Due:
         return str(EvaluationKind(self.kind).label)
 
 
-def _rule(key: str, facility, on: date) -> int:
-    return rule_config.value(key, facility, on)
+class _Rules:
+    """The timing rules in force today at each facility, read once per facility and key: the
+    list costs a fixed number of queries whatever the number of people."""
+
+    def __init__(self, today: date):
+        self.today = today
+        self._cache: dict[tuple[str, int], int] = {}
+
+    def __call__(self, key: str, facility) -> int:
+        if (key, facility.pk) not in self._cache:
+            self._cache[(key, facility.pk)] = rule_config.value(key, facility, self.today)
+        return self._cache[(key, facility.pk)]
 
 
 def due_for_stays(stays, today: date, *, within_days: int = 14) -> list[Due]:
@@ -68,30 +78,31 @@ def due_for_stays(stays, today: date, *, within_days: int = 14) -> list[Due]:
         .annotate(last=Max("evaluated_on"))
     }
     horizon = today + timedelta(days=within_days)
+    _rule = _Rules(today)
     rows: list[Due] = []
     for stay in stays:
         facility, measure = stay.facility, stay.measure
         if stay.pk not in with_handbook:
-            days = _rule(rules.HANDBOOK_DAYS, facility, stay.admitted_on)
+            days = _rule(rules.HANDBOOK_DAYS, facility)
             rows.append(Due(stay, "handbook", stay.admitted_on + timedelta(days=days), today))
         wanted: list[tuple[str, date, date]] = []  # kind, due day, done since
-        days = _rule(rules.ADMISSION_DAYS, facility, stay.admitted_on)
+        days = _rule(rules.ADMISSION_DAYS, facility)
         wanted.append((K.ADMISSION, stay.admitted_on + timedelta(days=days), stay.admitted_on))
         since = stay.zone_since or stay.admitted_on
         zone = stay.zone.kind if stay.zone else None
         if zone == ZoneKind.DETOX:
-            days = _rule(rules.DETOX_ZONE_DAYS, facility, since)
+            days = _rule(rules.DETOX_ZONE_DAYS, facility)
             wanted.append((K.DETOX_STAGE, since + timedelta(days=days), since))
         elif zone == ZoneKind.EDUCATION_ADAPTATION:
-            days = _rule(rules.EDUCATION_ZONE_DAYS, facility, since)
+            days = _rule(rules.EDUCATION_ZONE_DAYS, facility)
             wanted.append((K.EDUCATION_STAGE, since + timedelta(days=days), since))
         elif zone == ZoneKind.CONSOLIDATION and measure.term_end:
-            days = _rule(rules.RETURN_GUIDANCE_DAYS, facility, since)
+            days = _rule(rules.RETURN_GUIDANCE_DAYS, facility)
             wanted.append((K.CONSOLIDATION_STAGE, measure.term_end - timedelta(days=days), since))
         if measure.is_isolation and measure.early_release_from:
             wanted.append((K.ONE_YEAR, measure.early_release_from, measure.decided_on))
         if measure.is_isolation and measure.term_end:
-            days = _rule(rules.PRE_EXPIRY_DAYS, facility, today)
+            days = _rule(rules.PRE_EXPIRY_DAYS, facility)
             due_on = measure.term_end - timedelta(days=days)
             # Counted when done within 90 days before it falls due: after an extension moves
             # the term end, the earlier pre-expiry evaluation no longer counts.

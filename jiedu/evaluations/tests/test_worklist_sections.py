@@ -53,3 +53,24 @@ def test_the_facility_sees_handbooks_evaluations_talks_and_the_organ_its_proposa
     assert (row.person, row.due, row.state) == (stay.person, D("2025-03-04"), "overdue")
     assert "organ_proposals" not in keyed(cast.outsider, cast.county_b, "2025-03-05")
     assert keyed(cast.facility_officer, cast.facility, "2025-03-05")["proposals"].total == 1
+
+
+def test_what_is_due_costs_the_same_queries_for_one_or_many_people(
+    cast, admit, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiedu.evaluations import queries
+
+    admit("2024-03-01")
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            queries.due_for_stays(queries.open_stays(cast.facility), D("2024-04-01"))
+        return len(ctx.captured_queries)
+
+    one = count()
+    for day in ("2024-03-02", "2024-03-03", "2024-03-04"):
+        admit(day)
+    assert count() == one
