@@ -67,7 +67,7 @@ from typing import Any
 
 INSTRUMENT_DATA_DIR = Path(__file__).with_name("instrument_data")
 
-_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")  # "16pf" is a fine code
 # Beyond these sizes exhaustive checking of possible scores becomes slow; a definition that
 # needs more should use a coarser step.
 _MAX_RANGE_VALUES = 10_000

@@ -438,3 +438,46 @@ def test_what_is_due_for_a_new_admission(cast, admit, today, expected):
     detox = [r for r in queries.due_for_stays(queries.open_stays(cast.facility), D("2024-03-25"))
              if r.kind == K.DETOX_STAGE]  # fmt: skip
     assert [r.due_on for r in detox] == [D("2024-03-31")]  # 30 days in the detox zone
+
+
+def test_a_16pf_result_entered_by_an_administrator_pre_fills_the_psychological_item(cast, admit):
+    """16PF is licensed: the facility enters its scores as results (domain.md §4.5, item 3)."""
+    from jiedu.centres.services import psychology
+
+    admin = make_user("psyadmin", cast.province, "system_admin", "量表管理员")
+    definition = {
+        "code": "16pf",
+        "version": 1,
+        "name_zh": "卡特尔16种人格因素（结果录入）",
+        "name_en": "16PF (results entry)",
+        "source": "测评结果由持证工具得出，本系统只录入结果",
+        "licence": "仅录入分数，不含题目",
+        "mode": "results",
+        "results": [
+            {"code": "y", "name_zh": "心理健康因素", "name_en": "Mental health", "min": 0,
+             "max": 40},
+        ],
+        "total": {"method": "sum", "items": ["y"]},
+        "conversion": {"multiply": 0.25, "round": "none"},
+        "bands": [
+            {"code": "low", "label_zh": "偏低", "label_en": "Low", "min": 0, "max": 6.75},
+            {"code": "normal", "label_zh": "正常", "label_en": "Normal", "min": 7, "max": 10},
+        ],
+    }  # fmt: skip
+    instrument = psychology.add_instrument(definition, actor=admin)
+    stay = admit("2024-03-01")
+    with at("2025-02-20"):
+        psychology.record_response(
+            stay,
+            instrument=instrument,
+            answered_on=D("2025-02-20"),
+            answers={"y": 30},
+            actor=cast.facility_officer,
+        )
+        services.open_handbook(stay, opened_on=D("2025-02-20"), actor=cast.facility_officer)
+        draft = services.start_evaluation(
+            stay, K.ONE_YEAR, on=D("2025-02-20"), actor=cast.facility_officer
+        )
+    item = draft.items.get(code="psych_test")
+    assert item.suggested_points == 20
+    assert "7.5" in item.basis
