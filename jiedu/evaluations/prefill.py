@@ -53,6 +53,13 @@ class Context:
 
 
 NOTHING = Suggestion(None, "")
+
+
+def _plain(value: Decimal) -> str:
+    """60 as "60", 7.5 as "7.5" (never "6E+1")."""
+    return format(value.normalize(), "f")
+
+
 SOURCES: dict[str, Callable[[Context], Suggestion]] = {}
 
 
@@ -203,7 +210,7 @@ def _instrument_score(ctx: Context) -> Suggestion:
     basis = _("%(day)s %(name)s：%(score)s分") % {
         "day": response.answered_on.isoformat(),
         "name": response.instrument.name,
-        "score": score.normalize(),
+        "score": _plain(score),
     }
     return ctx.verdict(score >= at_least, basis)
 
@@ -232,7 +239,7 @@ def _exam_pass(ctx: Context) -> Suggestion:
     basis = _("%(day)s %(subject)s考试：%(score)s分") % {
         "day": exam.taken_on.isoformat(),
         "subject": exam.get_subject_display(),
-        "score": exam.score.normalize(),
+        "score": _plain(exam.score),
     }
     return ctx.verdict(exam.score >= Decimal(str(ctx.params.get("at_least", 60))), basis)
 
@@ -319,6 +326,6 @@ def _vocational_skill(ctx: Context) -> Suggestion:
         return NOTHING
     basis = _("%(day)s职业技能考试%(score)s分") % {
         "day": exam.taken_on.isoformat(),
-        "score": exam.score.normalize(),
+        "score": _plain(exam.score),
     }
     return ctx.verdict(True, basis)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +41,7 @@ from .choices import (
     ProposalStatus,
 )
 from .models import Evaluation, EvaluationItem, Handbook, Proposal
-from .stages import GATE_DIMENSIONS, KIND_DIMENSIONS
+from .stages import GATE_DIMENSIONS, KIND_DIMENSIONS, OPINIONS_FOR_KIND
 
 COMMUNITY_REHAB_MAX_YEARS = 3  # 禁毒法 Art. 48: 社区康复 not more than 3 years
 
@@ -234,8 +234,7 @@ def score_items(evaluation: Evaluation, scores: dict[str, tuple], *, actor) -> E
             item.points = points
             item.override_reason = reason if points != item.suggested_points else ""
         if problems:
-            first = next(iter(problems))
-            raise Refusal(
+            refusal = Refusal(
                 _("%(count)s个评估项目有误：%(detail)s"),
                 code="invalid_item_points",
                 params={
@@ -244,8 +243,14 @@ def score_items(evaluation: Evaluation, scores: dict[str, tuple], *, actor) -> E
                         f"{items[c].label if c in items else c}：{m}" for c, m in problems.items()
                     ),
                 },
-                field=f"points_{first}",
+                field=f"points_{next(iter(problems))}",
             )
+            # Each item's own problem at its own field, for the form.
+            refusal.error_dict = {
+                f"points_{c}": [ValidationError(m, code="invalid_item_points")]
+                for c, m in problems.items()
+            }
+            raise refusal
         for item in items.values():
             item.save()
     return evaluation
@@ -295,7 +300,10 @@ def complete_evaluation(
             setattr(evaluation, f"{dim}_result", result)
             evaluation.scores[dim] = str(total)
         gates = GATE_DIMENSIONS[EvaluationKind(evaluation.kind)]
-        evaluation.passed = all(results[d][1] == DimensionResult.PASS for d in gates)
+        # A baseline (admission) evaluation gates nothing: it neither passes nor fails.
+        evaluation.passed = (
+            all(results[d][1] == DimensionResult.PASS for d in gates) if gates else None
+        )
         _check_opinion(
             evaluation, opinion, proposed_release_on, extension_months, community_rehab_years
         )
@@ -342,10 +350,7 @@ def _check_opinion(evaluation, opinion, release_on, months, rehab_years) -> None
                 field="opinion",
             )
         return
-    allowed = {
-        EvaluationKind.ONE_YEAR: (Opinion.EARLY_RELEASE, Opinion.CONTINUE),
-        EvaluationKind.PRE_EXPIRY: (Opinion.ON_TIME_RELEASE, Opinion.EXTENSION),
-    }[kind]
+    allowed = OPINIONS_FOR_KIND[kind]
     if opinion not in allowed:
         raise Refusal(
             _("请选择评估意见：%(choices)s。"),

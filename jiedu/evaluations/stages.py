@@ -5,7 +5,7 @@ system (domain.md §4.5: education stage = medical + education + training; conso
 all centres) mapped onto the four dimensions of 诊断评估办法 Art. 6.
 """
 
-from .choices import Dimension, EvaluationKind
+from .choices import Dimension, EvaluationKind, Opinion
 
 D = Dimension
 K = EvaluationKind
@@ -29,4 +29,11 @@ GATE_DIMENSIONS = {
     K.CONSOLIDATION_STAGE: [D.RECOVERY, D.BEHAVIOUR],
     K.ONE_YEAR: [D.DETOX, D.RECOVERY, D.BEHAVIOUR],
     K.PRE_EXPIRY: [D.DETOX, D.RECOVERY, D.BEHAVIOUR],
+}
+
+# The opinions each comprehensive evaluation may form (诊断评估办法 Art. 3; 禁毒法 Art. 47): the
+# one-year evaluation may propose early release, the pre-expiry one release or extension.
+OPINIONS_FOR_KIND = {
+    K.ONE_YEAR: (Opinion.EARLY_RELEASE, Opinion.CONTINUE),
+    K.PRE_EXPIRY: (Opinion.ON_TIME_RELEASE, Opinion.EXTENSION),
 }

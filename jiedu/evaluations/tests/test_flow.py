@@ -387,6 +387,17 @@ def test_overriding_a_suggestion_needs_a_reason(cast, admit):
                 draft, {"acute_withdrawal_gone": (0, "")}, actor=cast.facility_officer
             )
         assert "points_acute_withdrawal_gone" in exc.value.message_dict
+        with pytest.raises(Refusal) as exc:  # every problem at its own item
+            services.score_items(
+                draft,
+                {"acute_withdrawal_gone": (0, ""), "drug_test_negative": (30, "")},
+                actor=cast.facility_officer,
+            )
+        assert set(exc.value.message_dict) == {
+            "points_acute_withdrawal_gone",
+            "points_drug_test_negative",
+        }
+        assert "2个评估项目有误" in str(exc.value.refusal_message % exc.value.refusal_params)
         with pytest.raises(Refusal):  # a pass/fail item has no half marks
             services.score_items(
                 draft, {"acute_withdrawal_gone": (10, "部分")}, actor=cast.facility_officer
