@@ -9,6 +9,17 @@ from jiedu.facilities.services import FACILITY_KINDS
 from jiedu.orgs.models import OrgUnit
 
 from .models import Evaluation, Proposal
+from .queries import visible_proposals
+
+# The largest primary key a row can hold; a larger id in a URL names nothing (and SQLite would
+# refuse to bind it).
+MAX_PK = 2**63 - 1
+
+
+def _check_pk(pk) -> None:
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= MAX_PK:
+        raise Http404("id out of range")
+
 
 VIEW = "evaluations.view_evaluation"
 
@@ -26,6 +37,7 @@ def get_facility_for_user(user, code: str) -> OrgUnit:
 def get_stay_for_user(user, pk: int) -> Admission:
     """A stay whose evaluation file the user may read: the facility's evaluation permission, not
     the facility's general one."""
+    _check_pk(pk)
     stay = (
         Admission.objects.select_related(
             "person", "measure", "facility", "zone", "bed", "measure__deciding_organ"
@@ -41,6 +53,7 @@ def get_stay_for_user(user, pk: int) -> Admission:
 
 
 def get_evaluation_for_user(user, pk: int) -> Evaluation:
+    _check_pk(pk)
     evaluation = (
         Evaluation.objects.restrict(user, "view")
         .select_related(
@@ -56,8 +69,9 @@ def get_evaluation_for_user(user, pk: int) -> Evaluation:
 
 def get_proposal_for_user(user, pk: int) -> Proposal:
     """A proposal, seen by the facility that proposes it and the organ that decides it."""
+    _check_pk(pk)
     proposal = (
-        Proposal.objects.restrict(user, "view")
+        visible_proposals(user)
         .select_related(
             "evaluation__person",
             "evaluation__admission__facility",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils import translation
 from ninja import Field as NField
@@ -21,7 +20,7 @@ from jiedu.core import clock
 from jiedu.core.api import INVALID, UNAUTHENTICATED, ErrorOut
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
-from jiedu.core.permissions import has_perm, scope_q
+from jiedu.core.permissions import has_perm
 from jiedu.measures.access import MAX_PK
 
 from . import queries
@@ -43,8 +42,6 @@ from .schemas import (
 router = Router(tags=["evaluations"])
 
 VIEW_PROPOSAL = "evaluations.view_proposal"
-# The statuses a proposal has once the facility committee sent it to the deciding organ.
-REACHED_ORGAN = (ProposalStatus.SUBMITTED, ProposalStatus.APPROVED, ProposalStatus.REJECTED)
 SCOPE_NOTE = " 404 both when there is none and when it is outside the caller's scope."
 LOGGED = " Every call is written to the access log."
 
@@ -148,12 +145,7 @@ def _evaluations(user):
 
 
 def _proposals(user):
-    """Proposals in scope: the proposing facility's all, the deciding organ's once sent."""
-    qs = Proposal.objects.restrict(user, "view")
-    at_facility = scope_q(user, VIEW_PROPOSAL, "evaluation__admission__facility__path")
-    if at_facility is None:  # unrestricted
-        return qs
-    return qs.filter(at_facility | Q(status__in=REACHED_ORGAN))
+    return queries.visible_proposals(user)
 
 
 def _with_relations(qs):
@@ -239,7 +231,7 @@ def get_proposal(request, id: int):
     user = request.auth
     p = get_proposal_for_user(user, _pk(id))
     facility = p.evaluation.admission.facility
-    if p.status not in REACHED_ORGAN and not has_perm(user, VIEW_PROPOSAL, facility):
+    if p.status not in queries.REACHED_ORGAN and not has_perm(user, VIEW_PROPOSAL, facility):
         raise Http404("proposal not yet sent to the deciding organ")
     log_access(
         AccessAction.VIEW_PERSON,

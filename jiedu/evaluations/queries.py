@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 
 from jiedu.core import rules as rule_config
+from jiedu.core.permissions import scope_q
 from jiedu.facilities.choices import ZoneKind
 from jiedu.facilities.models import Admission, ZoneChange
 
@@ -140,3 +141,19 @@ def proposals_for_organ(queryset):
         .select_related("evaluation__person", "evaluation__admission__facility", "measure")
         .order_by("decision_due_by", "id")
     )
+
+
+# The statuses a proposal has once the facility committee sent it to the deciding organ.
+REACHED_ORGAN = (ProposalStatus.SUBMITTED, ProposalStatus.APPROVED, ProposalStatus.REJECTED)
+
+
+def visible_proposals(user):
+    """Proposals in scope: all of the proposing facility's, and the deciding organ's once the
+    committee has sent them (a draft is still the facility's own business)."""
+    qs = Proposal.objects.restrict(user, "view")
+    at_facility = scope_q(
+        user, "evaluations.view_proposal", "evaluation__admission__facility__path"
+    )
+    if at_facility is None:  # unrestricted
+        return qs
+    return qs.filter(at_facility | Q(status__in=REACHED_ORGAN))

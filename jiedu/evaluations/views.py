@@ -304,7 +304,7 @@ def proposal_list(request):
     today = clock.today()
     rows = paginate(
         request,
-        Proposal.objects.restrict(request.user, "view")
+        queries.visible_proposals(request.user)
         .select_related("evaluation__person", "evaluation__admission__facility", "measure")
         .annotate(
             open_first=Case(

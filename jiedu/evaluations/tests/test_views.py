@@ -181,6 +181,14 @@ def one_year_completed(cast, stay):
         )
 
 
+def sent(cast, evaluation):
+    """The committee sends the evaluation's proposal to the deciding organ."""
+    with at("2025-03-05"):
+        return services.decide_in_committee(
+            evaluation.proposal, approve=True, on=D("2025-03-05"), actor=cast.facility_leader
+        )
+
+
 def url(name, *args):
     return reverse(f"evaluations:{name}", args=args)
 
@@ -300,13 +308,17 @@ def test_the_proposal_page_and_list(cast, client):
     assert page.context["decision_form"] is None
     assert listing.status_code == 200
     assert [p.pk for p in listing.context["rows"]] == [proposal.pk]
-    # The organ sees the proposal, but decides only once the committee has sent it.
+    # The organ sees the proposal only once the committee has sent it; then it decides.
     client.force_login(cast.police)
+    with at("2025-03-06"):
+        assert client.get(url("proposal", proposal.pk)).status_code == 404
+        assert list(client.get(url("proposal_list")).context["rows"]) == []
+    sent(cast, proposal.evaluation)
     with at("2025-03-06"):
         page = client.get(url("proposal", proposal.pk))
     assert page.status_code == 200
     assert page.context["committee_form"] is None
-    assert page.context["decision_form"] is None
+    assert page.context["decision_form"] is not None
 
 
 def test_the_report_pdf_is_served_and_logged_as_an_export(cast, client, monkeypatch):
@@ -392,7 +404,7 @@ def test_missing_records_are_404(cast, client):
 
 def test_the_organ_sees_only_its_own_proposals(cast, client):
     stay = admitted(cast, day="2024-03-01")
-    proposal = one_year_completed(cast, stay).proposal
+    proposal = sent(cast, one_year_completed(cast, stay))
     client.force_login(cast.police)
     with at("2025-03-06"):
         rows = client.get(url("proposal_list")).context["rows"]
@@ -695,13 +707,13 @@ def test_the_work_page_runs_a_fixed_number_of_queries(
 def test_the_proposal_list_runs_a_fixed_number_of_queries(
     cast, client, django_assert_max_num_queries
 ):
-    one_year_completed(cast, admitted(cast, day="2024-03-01"))
+    sent(cast, one_year_completed(cast, admitted(cast, day="2024-03-01")))
     client.force_login(cast.police)
     address = url("proposal_list")
     with at("2025-03-06"):
         baseline = _queries(client, address)
     for i in range(3):
-        one_year_completed(cast, admitted(cast, name=f"人员{i}", day="2024-03-01"))
+        sent(cast, one_year_completed(cast, admitted(cast, name=f"人员{i}", day="2024-03-01")))
     with at("2025-03-06"), django_assert_max_num_queries(baseline):
         page = client.get(address)
     assert len(page.context["rows"]) == 4
