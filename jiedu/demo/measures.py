@@ -32,6 +32,7 @@ from jiedu.core.context import acting_as
 from jiedu.core.models import IdempotencyRecord
 from jiedu.core.permissions import has_perm
 from jiedu.demo import province
+from jiedu.demo.centres import Centres
 from jiedu.facilities import services as facilities
 from jiedu.facilities.choices import LeaveGround, PregnancyTest, ReturnTest, StageResult, ZoneKind
 from jiedu.facilities.models import Admission, Bed, FacilityProfile, Zone
@@ -84,6 +85,7 @@ ZONE_MILESTONES = [
     (ZoneKind.RETURN_GUIDANCE, 540),
 ]
 POLICE_EDUCATION_AFTER = 30  # days in the police facility's detox zone
+DRUGS_FOUND_AFTER = 300  # the story with drugs found in the facility: days after the decision
 # Home leave (at most 10 days with travel, 司法部令第127号 Art. 25): kind -> (starts, due back,
 # returned) in days before today.
 LEAVES = {
@@ -92,6 +94,7 @@ LEAVES = {
     "overstay": (15, 6, None),  # recorded: an escape from the day after the due day
     "returned_late": (70, 62, 60),  # two days late: escape time (戒毒条例 Art. 32)
     "returned": (100, 93, 93),
+    "relapsed": (80, 73, 73),  # back on time, tested positive: no early release (Art. 26)
 }
 # 单独管理 (at most 5 days, 司法部令第127号 Art. 28): kind -> (starts, ends) in days before today.
 # An emergency one is put in place by the officers; the leader approves it afterwards.
@@ -136,6 +139,12 @@ class Isolation:
     rehab_months: int = 0  # 社区康复 ordered at release (禁毒法 Art. 48)
     rehab_reported: date | None = None
     keep_open: tuple[str, ...] = ()  # notice kinds left unsent although due
+    # Diagnostic evaluation (demo.centres.comprehensive): early_approved | early_today |
+    # early_submitted | one_year_draft | continue (a blocker bars early release) | extension
+    # (drugs found in the facility) | extension_today | on_time | crisis (a PHQ-9 alert).
+    evaluation: str = ""
+    paperwork: str = ""  # no_handbook | no_admission_evaluation: left overdue
+    points_pending: bool = False  # last month's behaviour points still in approval
 
 
 @dataclass(frozen=True)
@@ -264,22 +273,23 @@ def stories(today: date) -> list[tuple[str, Story]]:
         # Through the police facility into the judicial facility.
         (east, Isolation(decided=d(130), transfer_after=110)),
         (east, Isolation(decided=d(145), transfer_after=120)),
-        (east, Isolation(decided=d(330))),
-        (east, Isolation(decided=one_year_in(today, 12))),  # early-release evaluation due
+        (east, Isolation(decided=d(330), points_pending=True)),
+        # early-release evaluation due, in draft
+        (east, Isolation(decided=one_year_in(today, 12), evaluation="one_year_draft")),
         (east, Isolation(decided=one_year_in(today, 26), escaped_on=d(150), recaptured_on=d(120))),
-        (east, Isolation(decided=one_year_in(today, -5))),
+        (east, Isolation(decided=one_year_in(today, -5), evaluation="early_submitted")),
         (east, Isolation(decided=d(380), leave="overdue")),
         (east, Isolation(decided=d(450), leave="overstay")),
         (east, Isolation(decided=d(520), special_on=d(35), parole_on=d(20))),
         (east, Isolation(decided=d(280), special_on=d(40))),
-        (east, Isolation(decided=d(650), leave="returned")),
+        (east, Isolation(decided=d(650), leave="returned", evaluation="early_today")),
         (
             east,
             Isolation(
                 decided=d(200), previous="drug_use", ground=IsolationGround.DRUG_USE_IN_COMMUNITY
             ),
         ),
-        (east, Isolation(decided=term_ending_in(today, 9))),
+        (east, Isolation(decided=term_ending_in(today, 9))),  # pre-expiry evaluation overdue
         (east, Isolation(decided=term_ending_in(today, -1), release="expiry", rehab_months=36)),
         (
             east,
@@ -300,6 +310,8 @@ def stories(today: date) -> list[tuple[str, Story]]:
                 rehab_reported=d(23),
             ),
         ),
+        # Relapse found on return from home leave: no early release (司法部令第127号 Art. 26).
+        (east, Isolation(decided=d(400), leave="relapsed", evaluation="continue")),
         (east, Voluntary(signed=d(40))),
         (east, Methadone(started=d(420), dose_mg=55)),
         (east, Methadone(started=d(90), dose_mg=40)),
@@ -308,27 +320,57 @@ def stories(today: date) -> list[tuple[str, Story]]:
         (west, Isolation(decided=d(2), first=JUDICIAL)),  # family letter due in 3 days
         (
             west,
-            Isolation(decided=d(10), first=JUDICIAL, keep_open=(K.ADMISSION_FAMILY,)),
-        ),  # family letter overdue
-        (west, Isolation(decided=d(20), first=JUDICIAL)),
-        (west, Isolation(decided=d(60), first=JUDICIAL)),
-        (west, Isolation(decided=d(110), first=JUDICIAL)),
+            Isolation(
+                decided=d(10),
+                first=JUDICIAL,
+                keep_open=(K.ADMISSION_FAMILY,),
+                paperwork="no_handbook",
+            ),
+        ),  # family letter and evaluation handbook overdue
+        (west, Isolation(decided=d(20), first=JUDICIAL, paperwork="no_admission_evaluation")),
+        (west, Isolation(decided=d(60), first=JUDICIAL, points_pending=True)),
+        (west, Isolation(decided=d(110), first=JUDICIAL, evaluation="crisis")),
         (west, Isolation(decided=d(200), first=JUDICIAL)),
         (west, Isolation(decided=d(300), first=JUDICIAL, leave="due_today")),
-        (west, Isolation(decided=d(420), first=JUDICIAL, leave="returned_late")),
+        (
+            west,
+            Isolation(decided=d(420), first=JUDICIAL, leave="returned_late", evaluation="continue"),
+        ),  # two days late: escape time, no early release
         (west, Isolation(decided=d(480), first=JUDICIAL, segregated="ends_today")),
         (west, Isolation(decided=d(360), first=JUDICIAL, segregated="emergency")),
-        (west, Isolation(decided=d(600), first=JUDICIAL)),
+        (
+            west,
+            Isolation(
+                decided=d(600),
+                first=JUDICIAL,
+                evaluation="early_approved",
+                keep_open=(K.EARLY_RELEASE_DECISION,),
+            ),
+        ),
         (
             west,
             Isolation(
                 decided=term_ending_in(today, 2),
                 first=JUDICIAL,
                 keep_open=(K.RELEASE_DECIDING_ORGAN,),
+                evaluation="on_time",
             ),
         ),  # release notice overdue
-        (west, Isolation(decided=term_ending_in(today, 14), first=JUDICIAL)),
-        (west, Isolation(decided=term_ending_in(today, 27), first=JUDICIAL)),
+        (
+            west,
+            Isolation(
+                decided=term_ending_in(today, 14),
+                first=JUDICIAL,
+                evaluation="extension",
+                keep_open=(K.EXTENSION_DECISION,),
+            ),
+        ),  # drugs found in the facility: extended
+        (
+            west,
+            Isolation(
+                decided=term_ending_in(today, 27), first=JUDICIAL, evaluation="extension_today"
+            ),
+        ),
         (west, Isolation(decided=d(240), first=JUDICIAL, escaped_on=d(15))),
         (west, Isolation(decided=term_ending_in(today, -10), first=JUDICIAL, release="expiry")),
         (west, Isolation(decided=term_ending_in(today, -45), first=JUDICIAL, release="expiry")),
@@ -390,6 +432,8 @@ def load() -> MeasuresResult:
         with transaction.atomic(), acting_as(demo.superuser):
             demo.play(person, story)
         played += 1
+    with transaction.atomic(), acting_as(demo.superuser):
+        demo.centres.finish()
     total = Measure.objects.count()
     return MeasuresResult(played, total, total - before)
 
@@ -407,6 +451,7 @@ class _Demo:
         }
         self.zones: dict[tuple[str, str], Zone] = {}
         self.free_beds: dict[int, list[Bed]] = {}
+        self.centres = Centres(self)
 
     @classmethod
     def start(cls) -> _Demo:
@@ -595,9 +640,13 @@ class _Demo:
         )
 
     def _move(self, stay: Admission, kind: str, on: date, reason: str) -> Admission:
+        """Move on to zone `kind`; a forward move first runs the stage evaluation of the zone
+        being left, and a stage that does not pass keeps the person where they are."""
+        forward = kind != ZoneKind.SPECIAL
+        if forward and not self.centres.leave_zone(stay, on):
+            return stay
         bed = self.bed(stay.facility.code, kind)
         old = stay.bed
-        forward = kind != ZoneKind.SPECIAL
         facilities.change_zone(
             stay,
             to_zone=self.zones[(stay.facility.code, kind)],
@@ -618,14 +667,20 @@ class _Demo:
             stay = self._move(stay, ZoneKind.EDUCATION_ADAPTATION, on, "脱毒期满，转入教育区")
         return stay
 
-    def _judicial_zones(self, stay: Admission, decided: date, until: date) -> Admission:
+    def _judicial_zones(self, stay: Admission, story: Isolation, until: date) -> Admission:
         order = [kind for kind, _days in ZONE_MILESTONES]
+        drugs_on = story.decided + timedelta(days=DRUGS_FOUND_AFTER)
         for kind, days in ZONE_MILESTONES:
-            on = decided + timedelta(days=days)
+            on = story.decided + timedelta(days=days)
             current = stay.zone.kind if stay.zone else ZoneKind.DETOX
             if order.index(kind) <= order.index(current) or on > until:
                 continue
+            if story.evaluation == "extension" and drugs_on < on:
+                self.centres.drugs_found(stay, drugs_on)  # a retried record is kept once
+            before = stay.zone_id
             stay = self._move(stay, kind, max(on, stay.admitted_on), "阶段性评估合格，转入下一分区")
+            if stay.zone_id == before:
+                break  # the stage evaluation did not pass: the person stays in the zone
         return stay
 
     def isolation(self, person: Person, story: Isolation) -> Measure:
@@ -672,6 +727,7 @@ class _Demo:
             data=self._intake(person, admitted, self.bed(first.code, ZoneKind.DETOX)),
             actor=officer,
         )
+        self.centres.admitted(stay, story)
         if story.first == POLICE:
             transfer_on = (
                 story.decided + timedelta(days=story.transfer_after)
@@ -695,11 +751,15 @@ class _Demo:
                     actor=officer,
                 )
                 self.free(old)
+                self.centres.admitted(stay, story, transferred=True)
         if stay.facility.code == JUDICIAL:
-            stay = self._judicial_zones(stay, story.decided, until)
+            stay = self._judicial_zones(stay, story, until)
         if story.special_on:
             stay = self._move(stay, ZoneKind.SPECIAL, story.special_on, "患慢性病，转入病残专区")
         self._events_during_stay(stay, story)
+        if not story.release:
+            self.centres.recent(stay, story)
+        self.centres.comprehensive(stay, story)
         if story.release:
             self._release(person, stay, story)
         measure.refresh_from_db()
@@ -738,7 +798,9 @@ class _Demo:
                 facilities.return_from_leave(
                     leave,
                     on=d - timedelta(days=returned),
-                    return_test=ReturnTest.NEGATIVE,
+                    return_test=(
+                        ReturnTest.POSITIVE if story.leave == "relapsed" else ReturnTest.NEGATIVE
+                    ),
                     actor=officer,
                 )
         if story.escaped_on:

@@ -155,6 +155,9 @@ DEMO_USERS = [
     ),
     ("demo_facility", "戒毒所民警（演示）", "facility_officer", JUDICIAL_FACILITY),
     ("demo_leader", "戒毒所领导（演示）", "facility_leader", JUDICIAL_FACILITY),
+    # A second leader: the monthly behaviour chain forbids one person approving two adjacent
+    # steps (centres.services.points), so the demo approves with both.
+    ("demo_captain", "戒毒所大队长（演示）", "facility_leader", JUDICIAL_FACILITY),
     (
         "demo_police_facility",
         "东湖市强制隔离戒毒所民警（演示）",

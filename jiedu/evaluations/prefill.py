@@ -15,7 +15,13 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from jiedu.centres.choices import MedicationPurpose, PsychiatricState, Severity, TestResult
+from jiedu.centres.choices import (
+    MedicationPurpose,
+    PsychiatricState,
+    Severity,
+    TestOccasion,
+    TestResult,
+)
 from jiedu.centres.models import (
     Exam,
     FacilityDrugTest,
@@ -276,9 +282,11 @@ def _monthly_points(ctx: Context) -> Suggestion:
 
 @source("no_drugs_in_facility")
 def _no_drugs_in_facility(ctx: Context) -> Suggestion:
+    # The intake test finds what the person used before admission, not in the facility.
     found = (
         _records(FacilityDrugTest, ctx, "tested_on")
         .filter(result__in=(TestResult.POSITIVE, TestResult.REFUSED))
+        .exclude(occasion=TestOccasion.INTAKE)
         .first()
     )
     if found is None:

@@ -492,3 +492,30 @@ def test_a_16pf_result_entered_by_an_administrator_pre_fills_the_psychological_i
     item = draft.items.get(code="psych_test")
     assert item.suggested_points == 20
     assert "7.5" in item.basis
+
+
+def test_the_intake_test_is_not_drugs_in_the_facility(cast, admit):
+    """司法部令第127号 Art. 29 concerns drugs hidden or used in the facility; the intake test
+    finds what the person used before admission."""
+    from jiedu.centres.choices import SampleType, TestOccasion
+    from jiedu.centres.services import medical
+
+    stay = admit("2024-03-01")
+    with at("2024-03-01"):
+        medical.record_drug_test(
+            stay,
+            tested_on=D("2024-03-01"),
+            occasion=TestOccasion.INTAKE,
+            sample=SampleType.URINE,
+            substances="甲基苯丙胺",
+            result=DrugTestResult.POSITIVE,
+            tester="王医生",
+            actor=cast.facility_officer,
+        )
+        services.open_handbook(stay, opened_on=D("2024-03-01"), actor=cast.facility_officer)
+        draft = services.start_evaluation(
+            stay, K.ADMISSION, on=D("2024-03-01"), actor=cast.facility_officer
+        )
+    assert draft.items.get(code="no_drugs_in_facility").suggested_points == 20
+    assert draft.items.get(code="drug_test_negative").suggested_points == 0
+    assert not stay.measure.blockers.exists()
