@@ -1,4 +1,4 @@
-from .views import education, medical, points, psychology, training
+from .views import education, hub, medical, points, psychology, training
 
 app_name = "centres"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     *psychology.urlpatterns,
     *training.urlpatterns,
     *points.urlpatterns,
+    # Last: the hub's `<code>/` would otherwise shadow one-segment paths of the other modules.
+    *hub.urlpatterns,
 ]

@@ -168,7 +168,7 @@ def _no_psychiatric_symptoms(ctx: Context) -> Suggestion:
 
 @source("vital_signs")
 def _vital_signs(ctx: Context) -> Suggestion:
-    from jiedu.centres.services.medical import vitals_in_range
+    from jiedu.centres.services.medical import VITAL_ITEM_LABELS, vitals_in_range
 
     vitals = _records(VitalSigns, ctx, "measured_on").first()
     if vitals is None:
@@ -176,7 +176,7 @@ def _vital_signs(ctx: Context) -> Suggestion:
     parts = vitals_in_range(vitals, ctx.stay.person.gender)
     step = Decimal(str(ctx.item.get("step", 4)))
     good = [name for name, ok in parts.items() if ok]
-    bad = [name for name, ok in parts.items() if not ok]
+    bad = [str(VITAL_ITEM_LABELS.get(name, name)) for name, ok in parts.items() if not ok]
     points = min(ctx.full, step * len(good))
     basis = _("%(day)s生命体征：%(bad)s") % {
         "day": vitals.measured_on.isoformat(),
