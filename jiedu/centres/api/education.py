@@ -7,7 +7,7 @@ from datetime import date
 
 from ninja import Router, Schema
 
-from jiedu.core.api import UNAUTHENTICATED, ErrorOut
+from jiedu.core.api import INVALID, UNAUTHENTICATED, ErrorOut
 from jiedu.core.audit import log_access
 from jiedu.core.clock import today
 from jiedu.core.models import AccessAction
@@ -81,7 +81,7 @@ def _officer(o: CaseOfficer) -> dict:
 
 @router.get(
     "/stays/{stay_id}/education",
-    response={200: EducationOut, 404: ErrorOut, **UNAUTHENTICATED},
+    response={200: EducationOut, 404: ErrorOut, **UNAUTHENTICATED, **INVALID},
     summary="A person's education file (教育矫正) for one stay",
     description="Attended hours by course category, 入所教育 (complete after a full calendar "
     "month of classes, 司法部令第127号 Art. 45) and 回归社会教育 (started at least 7 days before "

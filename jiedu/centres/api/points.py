@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django.db.models import Prefetch
 from ninja import Router, Schema, Status
 
-from jiedu.core.api import UNAUTHENTICATED, ErrorOut
+from jiedu.core.api import INVALID, UNAUTHENTICATED, ErrorOut
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 
@@ -106,7 +106,7 @@ def _month(m: PointMonth) -> dict:
 
 @router.get(
     "/stays/{stay_id}/points",
-    response={200: StayPointsOut, 404: ErrorOut, **UNAUTHENTICATED},
+    response={200: StayPointsOut, 404: ErrorOut, **UNAUTHENTICATED, **INVALID},
     summary="One stay's behaviour points",
     description="The stay's months (newest first) with their daily entries, the approval chain "
     "kept at submission and each step's decision, and `current_grade` — the grade of the latest "

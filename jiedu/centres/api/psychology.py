@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictFloat, StrictInt
 
-from jiedu.core.api import MALFORMED_BODY, SINGLE_LINE, UNAUTHENTICATED, ErrorOut
+from jiedu.core.api import INVALID, MALFORMED_BODY, SINGLE_LINE, UNAUTHENTICATED, ErrorOut
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm
@@ -130,7 +130,7 @@ def _response(r: InstrumentResponse) -> dict:
 
 @router.get(
     "/stays/{stay_id}/psychology",
-    response={200: PsychologyOut, 404: ErrorOut, **UNAUTHENTICATED},
+    response={200: PsychologyOut, 404: ErrorOut, **UNAUTHENTICATED, **INVALID},
     summary="A person's psychological health file (心理矫治) for one stay",
     description="Instrument responses with their scores, bands and alerts, counselling sessions "
     "and crisis interventions (司法部令第127号 Art. 39). 404 both when there is no such stay and "

@@ -224,7 +224,12 @@ def _fuzz(operation, mode, world, app) -> set[int]:
     strategies = [operation.as_strategy(generation_mode=mode)]
     if "{id}" in operation.path:
         # Mostly ids that exist (in and out of scope), not only random ones.
-        ids = world["measure_ids"] if "/measures/" in operation.path else world["uuids"]
+        if "/persons/" in operation.path:
+            ids = world["uuids"]
+        elif "/measures/" in operation.path:
+            ids = world["measure_ids"]
+        else:
+            ids = []  # evaluations and proposals: numbers the fuzz draws
         strategies += [
             operation.as_strategy(generation_mode=mode, path_parameters={"id": id_}) for id_ in ids
         ]
@@ -277,6 +282,25 @@ def test_fuzzed_requests_get_no_server_error_and_match_the_schema(api_world, wsg
                 "terminate",
             )
         ),
+        "GET /api/v1/centres/instruments",
+        *(
+            f"{method} /api/v1/centres/stays/{{stay_id}}/{path}"
+            for method, path in (
+                ("GET", "drug-tests"),
+                ("POST", "drug-tests"),
+                ("GET", "education"),
+                ("POST", "instrument-responses"),
+                ("GET", "medical"),
+                ("GET", "points"),
+                ("GET", "psychology"),
+                ("GET", "training"),
+            )
+        ),
+        "GET /api/v1/evaluations",
+        "GET /api/v1/evaluations/due",
+        "GET /api/v1/evaluations/proposals",
+        "GET /api/v1/evaluations/proposals/{id}",
+        "GET /api/v1/evaluations/{id}",
     }
     seen = {label: _fuzz(op, mode, api_world, wsgi_app) for label, op in operations.items()}
 
