@@ -15,5 +15,6 @@ def navigation(request):
             "worklist": grants.has_anywhere("measures.view_measure"),
             "facilities": grants.has_anywhere("facilities.view_admission"),
             "rules": grants.has_anywhere("core.manage_rules"),
+            "proposals": grants.has_anywhere("evaluations.decide_proposal"),
         }
     }

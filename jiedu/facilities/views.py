@@ -69,6 +69,8 @@ def facility_detail(request, code):
             "awaiting": awaiting,
             "today": clock.today(),
             "can_manage": has_perm(request.user, "facilities.manage_admission", facility),
+            "can_see_centres": has_perm(request.user, "centres.view_record", facility),
+            "can_see_evaluations": has_perm(request.user, "evaluations.view_evaluation", facility),
         },
     )
 
