@@ -8,6 +8,18 @@ from django.http import Http404
 
 from jiedu.core.permissions import has_perm
 from jiedu.facilities.models import Admission
+from jiedu.facilities.services import FACILITY_KINDS
+from jiedu.orgs.models import OrgUnit
+
+
+def get_facility_for_user(user, code: str, perm: str = "centres.view_record") -> OrgUnit:
+    """The facility with `code` if `user` holds `perm` there; 404 for missing and forbidden."""
+    facility = OrgUnit.objects.filter(code=code, kind__in=FACILITY_KINDS).first()
+    if facility is None:
+        raise Http404("facility not found")
+    if not has_perm(user, perm, facility):
+        raise Http404("no centre permission at this facility")
+    return facility
 
 
 def get_stay_for_user(user, pk: int, perm: str = "centres.view_record") -> Admission:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.centres.services.common import check_day as _check_day
 from jiedu.core import clock
 from jiedu.core import rules as rule_config
 from jiedu.core.context import acting_as
@@ -56,18 +57,6 @@ def _zh(value) -> str:
 def _require(actor, perm: str, stay: Admission) -> None:
     if not has_perm(actor, perm, stay.facility):
         raise PermissionDenied(_("您无权在该戒毒所办理诊断评估。"))
-
-
-def _check_day(stay: Admission, on: date, field: str = "on") -> None:
-    if on > clock.today():
-        raise Refusal(_("日期不能晚于今天。"), code="future_date", field=field)
-    if on < stay.admitted_on:
-        raise Refusal(
-            _("日期不能早于入所日期（%(day)s）。"),
-            code="before_admission",
-            params={"day": stay.admitted_on.isoformat()},
-            field=field,
-        )
 
 
 def _event(person, code: str, actor, unit, **data) -> None:

@@ -21,10 +21,8 @@ from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm
 from jiedu.core.views import apply_validation_error
-from jiedu.facilities.services import FACILITY_KINDS
-from jiedu.orgs.models import OrgUnit
 
-from ..access import get_stay_for_user
+from ..access import get_facility_for_user, get_stay_for_user
 from ..choices import CourseCategory
 from ..forms import education as forms
 from ..models import Attendance, CaseOfficer, Course, CourseSession, Exam, Talk
@@ -33,16 +31,6 @@ from ..services import education as services
 VIEW = "centres.view_record"
 MANAGE = "centres.manage_record"
 RECENT_DAYS = 30
-
-
-def get_facility_for_centre(user, code: str, perm: str = VIEW) -> OrgUnit:
-    """A facility whose centre pages the user may open: 404 when missing or out of scope."""
-    facility = OrgUnit.objects.filter(code=code, kind__in=FACILITY_KINDS).first()
-    if facility is None:
-        raise Http404("facility not found")
-    if not has_perm(user, perm, facility):
-        raise Http404("no centre permission at this facility")
-    return facility
 
 
 # --- Work page ---------------------------------------------------------------------------------
@@ -102,14 +90,14 @@ def _work_context(request, facility, *, course_form=None, session_form=None) -> 
 
 @login_required
 def education_work(request, code):
-    facility = get_facility_for_centre(request.user, code)
+    facility = get_facility_for_user(request.user, code)
     return render(request, "centres/education/work.html", _work_context(request, facility))
 
 
 @login_required
 @require_POST
 def course_add(request, code):
-    facility = get_facility_for_centre(request.user, code)
+    facility = get_facility_for_user(request.user, code)
     form = forms.CourseForm(request.POST, prefix="course")
     if form.is_valid():
         try:
@@ -126,7 +114,7 @@ def course_add(request, code):
 @login_required
 @require_POST
 def session_add(request, code):
-    facility = get_facility_for_centre(request.user, code)
+    facility = get_facility_for_user(request.user, code)
     form = forms.SessionForm(
         request.POST,
         prefix="session",

@@ -8,20 +8,17 @@ out rather than breaking the page.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
-from jiedu.core.permissions import has_perm
 from jiedu.core.views import paginate
 from jiedu.facilities.models import Admission
-from jiedu.facilities.services import FACILITY_KINDS
 from jiedu.orgs.models import OrgUnit
 
-from ..access import get_stay_for_user
+from ..access import get_facility_for_user, get_stay_for_user
 
 # (centre, label): work page `centres:<centre>_work`, a stay's file `centres:<centre>_file`.
 CENTRES = (
@@ -31,16 +28,6 @@ CENTRES = (
     ("training", _("康复训练中心")),
     ("points", _("行为考核")),
 )
-
-
-def get_facility_for_user(user, code: str, perm: str = "centres.view_record") -> OrgUnit:
-    """The facility with `code` if `user` holds `perm` there; 404 for missing and forbidden."""
-    facility = OrgUnit.objects.filter(code=code, kind__in=FACILITY_KINDS).first()
-    if facility is None:
-        raise Http404("facility not found")
-    if not has_perm(user, perm, facility):
-        raise Http404("no centre permission at this facility")
-    return facility
 
 
 def _link(name: str, *args):

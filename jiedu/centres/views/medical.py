@@ -27,7 +27,7 @@ from jiedu.facilities.choices import ZoneKind
 from jiedu.facilities.models import Admission
 
 from .. import rules
-from ..access import get_stay_for_user
+from ..access import get_facility_for_user, get_stay_for_user
 from ..choices import ConditionSeverity, MedicationPurpose, TestOccasion, TestResult
 from ..forms import medical as forms
 from ..models import (
@@ -39,7 +39,6 @@ from ..models import (
     WithdrawalCheck,
 )
 from ..services import medical as services
-from .hub import get_facility_for_user
 
 VIEW = "centres.view_record"
 VIEW_HEALTH = "centres.view_health"

@@ -27,23 +27,13 @@ from jiedu.facilities.services import FACILITY_KINDS
 from jiedu.orgs.choices import UnitKind
 from jiedu.orgs.models import OrgUnit
 
-from ..access import get_stay_for_user
+from ..access import get_facility_for_user, get_stay_for_user
 from ..choices import ApprovalDecision, Grade, MonthStatus
 from ..forms.points import ApprovalChainForm, DecisionForm, PointEntryForm, steps_as_text
 from ..models import ApprovalChain, PointApproval, PointEntry, PointMonth
 from ..services import points as services
 
 CHAIN_UNIT_KINDS = (UnitKind.PROVINCE, UnitKind.CITY, *FACILITY_KINDS)
-
-
-def get_facility_for_user(user, code: str) -> OrgUnit:
-    """A facility whose centre records the user may view; 404 for missing and forbidden alike."""
-    facility = OrgUnit.objects.filter(code=code, kind__in=FACILITY_KINDS).first()
-    if facility is None:
-        raise Http404("facility not found")
-    if not has_perm(user, "centres.view_record", facility):
-        raise Http404("no centre permission at this facility")
-    return facility
 
 
 def _month_for_user(user, stay: Admission, month_pk: int) -> PointMonth:

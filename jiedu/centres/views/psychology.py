@@ -20,11 +20,10 @@ from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm
 from jiedu.core.views import apply_validation_error
 
-from ..access import get_stay_for_user
+from ..access import get_facility_for_user, get_stay_for_user
 from ..forms import psychology as forms
 from ..models import CounsellingSession, CrisisIntervention, Instrument, InstrumentResponse
 from ..services import psychology as services
-from .education import get_facility_for_centre
 
 VIEW = "centres.view_record"
 MANAGE = "centres.manage_record"
@@ -36,7 +35,7 @@ MANAGE_INSTRUMENT = "centres.manage_instrument"
 
 @login_required
 def psychology_work(request, code):
-    facility = get_facility_for_centre(request.user, code)
+    facility = get_facility_for_user(request.user, code)
     today = clock.today()
     return render(
         request,

@@ -25,11 +25,10 @@ from jiedu.facilities.models import Admission
 from jiedu.measures.services import age_on
 
 from .. import fitness, rules
-from ..access import get_stay_for_user
+from ..access import get_facility_for_user, get_stay_for_user
 from ..forms import training as forms
 from ..models import FitnessTest, TrainingSession
 from ..services import training as services
-from .hub import get_facility_for_user
 
 RECENT_DAYS = 30  # the window of "training in the last days" on both pages
 
