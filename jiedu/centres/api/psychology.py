@@ -84,7 +84,7 @@ class InstrumentOut(Schema):
     name: str
     shipped: bool
     is_active: bool
-    definition: dict[str, Any] = Field(description="The definition (see centres/scoring.py)")
+    definition: dict[str, Any] = Field(description="The definition (see jiedu/centres/scoring)")
 
 
 class ResponseIn(Schema):

@@ -127,7 +127,7 @@ class InstrumentDefinitionForm(forms.Form):
     definition = forms.CharField(
         label=_("量表定义（JSON）"),
         widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
-        help_text=_("粘贴量表的JSON定义；格式见 jiedu/centres/scoring.py 的说明。"),
+        help_text=_("粘贴量表的JSON定义；格式见 jiedu/centres/scoring 的说明。"),
     )
 
     def clean_definition(self):

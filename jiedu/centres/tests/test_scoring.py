@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from jiedu.centres import scoring
 from jiedu.centres.scoring import DefinitionError, ScoringError
+from jiedu.centres.scoring import definition as scoring_definition
+from jiedu.centres.scoring import values as scoring_values
 
 SHIPPED = {d["code"]: d for d in scoring.shipped_definitions()}
 
@@ -243,7 +245,7 @@ def test_relapse_risk_subscales_and_intention_alert():
 )
 def test_all_minimum_and_all_maximum_answers(code, minimum, maximum):
     definition = SHIPPED[code]
-    units = scoring._units(definition)
+    units = scoring_definition._units(definition)
     low = {k: min(u.given_values(), key=u.scored) for k, u in units.items()}
     high = {k: max(u.given_values(), key=u.scored) for k, u in units.items()}
     bands = definition["bands"]
@@ -270,8 +272,8 @@ def test_every_shipped_file_validates(path):
 @pytest.mark.parametrize("code", sorted(SHIPPED))
 def test_every_shipped_band_set_covers_the_whole_possible_range(code):
     definition = SHIPPED[code]
-    raws = scoring._possible_scores(definition, scoring._Checker())
-    scores = {scoring._convert(definition, r) or r for r in raws}
+    raws = scoring_definition._possible_scores(definition, scoring_definition._Checker())
+    scores = {scoring_definition._convert(definition, r) or r for r in raws}
     bands = definition["bands"]
     assert bands[0]["min"] <= min(scores)
     assert bands[-1]["max"] >= max(scores)
@@ -512,7 +514,7 @@ def test_mean_total_and_half_up_conversion_with_a_table():
     ],
 )
 def test_rounding(value, how, expected):
-    assert scoring._round(scoring._frac(value), how) == scoring._frac(expected)
+    assert scoring_values._round(scoring_values._frac(value), how) == scoring_values._frac(expected)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -665,7 +667,7 @@ def test_results_fields_are_validated():
 
 @st.composite
 def answers_for(draw, definition: dict) -> dict:
-    units = scoring._units(definition)
+    units = scoring_definition._units(definition)
     answers = {}
     for key, unit in units.items():
         if unit.optional and draw(st.booleans()):
