@@ -168,12 +168,14 @@ def _no_psychiatric_symptoms(ctx: Context) -> Suggestion:
 
 @source("vital_signs")
 def _vital_signs(ctx: Context) -> Suggestion:
-    from jiedu.centres.services.medical import VITAL_ITEM_LABELS, vitals_in_range
+    from jiedu.centres.services.medical import VITAL_ITEM_LABELS, normal_ranges, vitals_in_range
 
     vitals = _records(VitalSigns, ctx, "measured_on").first()
     if vitals is None:
         return NOTHING
-    parts = vitals_in_range(vitals, ctx.stay.person.gender)
+    # The ranges in force at the facility on the evaluation day (a province may set its own).
+    ranges = normal_ranges(ctx.stay.facility, ctx.on)
+    parts = vitals_in_range(vitals, ctx.stay.person.gender, ranges)
     step = Decimal(str(ctx.item.get("step", 4)))
     good = [name for name, ok in parts.items() if ok]
     bad = [str(VITAL_ITEM_LABELS.get(name, name)) for name, ok in parts.items() if not ok]

@@ -454,8 +454,12 @@ class NormalRanges:
 def normal_ranges(unit=None, on: date | None = None) -> NormalRanges:
     """The normal ranges in force at `unit` (a facility) on `on`: resolve them once for a page."""
 
-    def v(key):
-        return rule_config.value(key, unit, on)
+    keys = [
+        rules.RESPIRATION_MIN, rules.RESPIRATION_MAX, rules.HEART_RATE_MIN, rules.HEART_RATE_MAX,
+        rules.SYSTOLIC_MIN, rules.SYSTOLIC_MAX, rules.DIASTOLIC_MIN, rules.DIASTOLIC_MAX,
+        *rules.ALT_MAX.values(), *rules.AST_MAX.values(), rules.BMI_MIN_X10, rules.BMI_MAX_X10,
+    ]  # fmt: skip
+    v = rule_config.values(keys, unit, on).__getitem__
 
     return NormalRanges(
         respiration=(v(rules.RESPIRATION_MIN), v(rules.RESPIRATION_MAX)),

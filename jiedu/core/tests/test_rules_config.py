@@ -143,3 +143,17 @@ def test_a_rule_whose_default_lies_outside_its_bounds_cannot_be_registered():
         rules.register(bad)
     with pytest.raises(KeyError):
         rules.spec("test.bad")
+
+
+@pytest.mark.parametrize("on", ["2024-02-29", "2024-03-01", "2024-07-01", "2025-06-01"])
+def test_values_reads_several_rules_in_one_query_as_resolve_does(
+    cast, on, django_assert_num_queries
+):
+    local(cast.province, 2, "2024-03-01")
+    local(cast.township_a, 1, "2024-07-01")
+    local(cast.county_a, 5, "2024-03-01", key=RELEASE_NOTICE_DAYS, source="本县规定")
+    keys = [REPORT_IN_DAYS, RELEASE_NOTICE_DAYS, HANDOVER_DAYS]
+    for unit in (cast.township_a, cast.township_b, cast.county_a, None):
+        with django_assert_num_queries(1 if unit is not None else 0):
+            got = rules.values(keys, unit, D(on))
+        assert got == {key: rules.resolve(key, unit, D(on)).value for key in keys}, unit

@@ -519,3 +519,37 @@ def test_the_intake_test_is_not_drugs_in_the_facility(cast, admit):
     assert draft.items.get(code="no_drugs_in_facility").suggested_points == 20
     assert draft.items.get(code="drug_test_negative").suggested_points == 0
     assert not stay.measure.blockers.exists()
+
+
+def test_a_provinces_normal_range_decides_the_vital_signs_suggestion(cast, admit):
+    """Normal ranges are configurable rules: a province's tighter heart-rate ceiling makes 95
+    out of range, and the item loses that part's 4 points (身心康复 item 1)."""
+    from jiedu.centres import rules as centre_rules
+    from jiedu.centres.services import medical
+    from jiedu.core import rules as rule_config
+
+    stay = admit("2024-03-01")
+    with at("2024-03-10"):
+        medical.record_vital_signs(
+            stay, measured_on=D("2024-03-10"), height_cm=170, weight_kg=65, respiration=16,
+            heart_rate=95, systolic=120, diastolic=80, alt=20, ast=20,
+            actor=cast.facility_officer,
+        )  # fmt: skip
+        services.open_handbook(stay, opened_on=D("2024-03-10"), actor=cast.facility_officer)
+        before = services.start_evaluation(
+            stay, K.ADMISSION, on=D("2024-03-10"), actor=cast.facility_officer
+        )
+    assert before.items.get(code="vital_signs").suggested_points == 20
+    rule_config.set_rule_value(
+        centre_rules.HEART_RATE_MAX,
+        cast.province,
+        value=90,
+        effective_from=D("2024-03-01"),
+        source="演示省戒毒医疗规范",
+        actor=cast.admin,
+    )
+    with at("2024-03-10"):
+        services.refresh_suggestions(before, actor=cast.facility_officer)
+    item = before.items.get(code="vital_signs")
+    assert (item.suggested_points, item.points) == (16, 16)
+    assert "心率" in item.basis
