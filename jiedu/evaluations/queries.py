@@ -11,8 +11,8 @@ from django.db.models import Max, OuterRef, Q, Subquery
 
 from jiedu.core import rules as rule_config
 from jiedu.core.permissions import scope_q
-from jiedu.facilities.choices import ZoneKind
-from jiedu.facilities.models import Admission, ZoneChange
+from jiedu.facilities.choices import ZONE_ORDER, ZoneKind
+from jiedu.facilities.models import Admission, Zone, ZoneChange
 
 from . import rules
 from .choices import EvaluationKind, EvaluationStatus, ProposalStatus
@@ -80,6 +80,18 @@ def due_for_stays(stays, today: date, *, within_days: int = 14) -> list[Due]:
     }
     horizon = today + timedelta(days=within_days)
     _rule = _Rules(today)
+    # A stage evaluation gates the move to a later zone; where the facility has none (a police
+    # facility's last zone before transfer), none falls due.
+    kinds: dict[int, set[str]] = {}
+    for facility_id, kind in Zone.objects.filter(
+        facility_id__in={s.facility_id for s in stays}, is_active=True
+    ).values_list("facility_id", "kind"):
+        kinds.setdefault(facility_id, set()).add(kind)
+
+    def has_later_zone(stay) -> bool:
+        later = ZONE_ORDER[ZONE_ORDER.index(stay.zone.kind) + 1 :]
+        return bool(kinds.get(stay.facility_id, set()) & set(later))
+
     rows: list[Due] = []
     for stay in stays:
         facility, measure = stay.facility, stay.measure
@@ -90,7 +102,9 @@ def due_for_stays(stays, today: date, *, within_days: int = 14) -> list[Due]:
         days = _rule(rules.ADMISSION_DAYS, facility)
         wanted.append((K.ADMISSION, stay.admitted_on + timedelta(days=days), stay.admitted_on))
         since = stay.zone_since or stay.admitted_on
-        zone = stay.zone.kind if stay.zone else None
+        zone = stay.zone.kind if stay.zone and stay.zone.kind in ZONE_ORDER else None
+        if zone is not None and not has_later_zone(stay):
+            zone = None
         if zone == ZoneKind.DETOX:
             days = _rule(rules.DETOX_ZONE_DAYS, facility)
             wanted.append((K.DETOX_STAGE, since + timedelta(days=days), since))

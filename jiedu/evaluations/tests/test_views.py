@@ -47,6 +47,14 @@ def at(day: str):
 
 @pytest.fixture
 def zone(cast):
+    """The detox zone (and an education zone after it, so that leaving detox is gated)."""
+    facilities.add_zone(
+        cast.facility,
+        kind=ZoneKind.EDUCATION_ADAPTATION,
+        name="二区",
+        beds=12,
+        actor=cast.facility_leader,
+    )
     return facilities.add_zone(
         cast.facility, kind=ZoneKind.DETOX, name="一区", beds=12, actor=cast.facility_leader
     )

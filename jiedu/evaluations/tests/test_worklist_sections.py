@@ -74,3 +74,19 @@ def test_what_is_due_costs_the_same_queries_for_one_or_many_people(
     for day in ("2024-03-02", "2024-03-03", "2024-03-04"):
         admit(day)
     assert count() == one
+
+
+def test_no_stage_evaluation_is_due_where_the_facility_has_no_later_zone(cast, zones, admit):
+    """A police facility's education zone is its last before transfer: nothing to gate."""
+    from jiedu.evaluations import queries
+    from jiedu.facilities.choices import ZoneKind
+    from jiedu.facilities.models import Zone
+
+    stay = admit("2024-03-01")
+    due = queries.due_for_stays(queries.open_stays(cast.facility), D("2024-04-05"))
+    assert EvaluationKind.DETOX_STAGE in {r.kind for r in due if r.stay == stay}
+    for zone in Zone.objects.filter(facility=cast.facility).exclude(kind=ZoneKind.DETOX):
+        zone.is_active = False
+        zone.save()
+    due = queries.due_for_stays(queries.open_stays(cast.facility), D("2024-04-05"))
+    assert EvaluationKind.DETOX_STAGE not in {r.kind for r in due if r.stay == stay}
