@@ -277,7 +277,8 @@ def stories(today: date) -> list[tuple[str, Story]]:
         # early-release evaluation due, in draft
         (east, Isolation(decided=one_year_in(today, 12), evaluation="one_year_draft")),
         (east, Isolation(decided=one_year_in(today, 26), escaped_on=d(150), recaptured_on=d(120))),
-        (east, Isolation(decided=one_year_in(today, -5), evaluation="early_submitted")),
+        # demo_police's county: the proposal waits for their decision
+        (worker[:6], Isolation(decided=one_year_in(today, -5), evaluation="early_submitted")),
         (east, Isolation(decided=d(380), leave="overdue")),
         (east, Isolation(decided=d(450), leave="overstay")),
         (east, Isolation(decided=d(520), special_on=d(35), parole_on=d(20))),
