@@ -163,8 +163,10 @@ def refresh_suggestions(evaluation: Evaluation, *, actor) -> Evaluation:
     evaluator has already changed are kept."""
     stay = evaluation.admission
     _require(actor, "evaluations.conduct_evaluation", stay)
-    _check_draft(evaluation)
     with acting_as(actor), transaction.atomic():
+        # Races completion: the draft must still be a draft when its items are rewritten.
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        _check_draft(evaluation)
         for item in evaluation.items.all():
             spec = _sheet_item(evaluation, item)
             hint = prefill.suggest(spec, stay, evaluation.evaluated_on)
@@ -347,6 +349,21 @@ def _check_opinion(evaluation, opinion, release_on, months, rehab_years) -> None
             params={"choices": "、".join(_zh(Opinion(o).label) for o in allowed)},
             field="opinion",
         )
+    pending = Proposal.objects.filter(
+        measure=measure,
+        kind=ProposalKind.EARLY_RELEASE
+        if opinion == Opinion.EARLY_RELEASE
+        else ProposalKind.EXTENSION,
+        status__in=(ProposalStatus.DRAFTED, ProposalStatus.SUBMITTED)
+        + ((ProposalStatus.APPROVED,) if opinion == Opinion.EARLY_RELEASE else ()),
+    ).first()
+    if opinion in (Opinion.EARLY_RELEASE, Opinion.EXTENSION) and pending is not None:
+        raise Refusal(
+            _("该措施已有%(kind)s意见（%(status)s），不能重复提出。"),
+            code="proposal_exists",
+            params={"kind": pending.get_kind_display(), "status": pending.get_status_display()},
+            field="opinion",
+        )
     passed_all = all(evaluation.result_for(d) == DimensionResult.PASS for d in PASS_FAIL_DIMENSIONS)
     if opinion == Opinion.EARLY_RELEASE:
         if not passed_all:
@@ -451,7 +468,8 @@ def decide_in_committee(proposal: Proposal, *, approve: bool, on: date, actor, n
     with acting_as(actor), transaction.atomic():
         proposal = _lock_proposal(proposal)
         if proposal.status != ProposalStatus.DRAFTED:
-            if proposal.committee_on == on:
+            sent = proposal.status != ProposalStatus.COMMITTEE_REJECTED
+            if proposal.committee_on == on and sent == approve:
                 return proposal  # a retried decision
             raise Refusal(_("该意见已经所务会审议。"), code="already_decided")
         _check_day(stay, on)
@@ -514,8 +532,9 @@ def decide_proposal(
     with acting_as(actor), transaction.atomic():
         proposal = _lock_proposal(proposal)
         if proposal.status in (ProposalStatus.APPROVED, ProposalStatus.REJECTED):
-            if proposal.decided_on == decided_on:
-                return proposal
+            same = (proposal.status == ProposalStatus.APPROVED) == approve
+            if proposal.decided_on == decided_on and same:
+                return proposal  # a retried decision
             raise Refusal(_("决定机关已作出决定。"), code="already_decided")
         if proposal.status != ProposalStatus.SUBMITTED:
             raise Refusal(_("该意见尚未经所务会报送。"), code="not_submitted")

@@ -264,7 +264,15 @@ def change_zone(
         raise Refusal(_("分区不属于本所。"), code="wrong_zone", field="to_zone")
     if not reason.strip():
         raise Refusal(_("请填写调整原因。"), code="required", field="reason")
+    stay.refresh_from_db()  # the zone the person is in now, not when the caller loaded the stay
     moving_on = _is_forward(stay.zone, to_zone)
+    if moving_on and stage_result != StageResult.EXCEPTION and _skips_a_zone(stay.zone, to_zone):
+        raise Refusal(
+            _("分区须依次调整（统一模式：%(order)s），不能越过中间分区，除非经所领导批准例外。"),
+            code="zone_skipped",
+            params={"order": " → ".join(str(k.label) for k in ZONE_ORDER)},
+            field="to_zone",
+        )
     if stage_result == StageResult.EXCEPTION:
         _require(actor, "facilities.approve_admission", stay.facility)
         if not evaluation_note.strip():
@@ -315,6 +323,10 @@ def change_zone(
         stay.save()
         _event(stay, "facilities.admission.zone_changed", actor, on=on, zone=to_zone.name)
     return change
+
+
+def _skips_a_zone(current: Zone, target: Zone) -> bool:
+    return ZONE_ORDER.index(target.kind) - ZONE_ORDER.index(current.kind) > 1
 
 
 def _is_forward(current: Zone | None, target: Zone) -> bool:

@@ -18,6 +18,9 @@ EVENT_TEXT = {
     "measures.measure.early_release_approved": _(
         "决定机关批准提前解除（%(number)s，%(on)s），解除日期为%(release_on)s"
     ),
+    "measures.measure.early_release_withdrawn": _(
+        "原批准%(release_on)s提前解除，因%(reason)s不得提前解除，期限恢复至%(term_end)s届满"
+    ),
     "measures.measure.extended": _(
         "决定机关决定延长戒毒期限%(months)s个月（%(number)s，%(on)s），届满日为%(term_end)s"
     ),

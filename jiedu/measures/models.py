@@ -216,6 +216,10 @@ class EarlyReleaseBlocker(AuditedModel):
         return self.measure.person_id
 
 
+# Notices owed once per organ decision rather than once per measure.
+DECISION_NOTICE_KINDS = (NoticeKind.EARLY_RELEASE_DECISION, NoticeKind.EXTENSION_DECISION)
+
+
 class Notice(AuditedModel):
     """A notice the law requires, due by a day (domain.md §6.5); sent when `sent_on` is set."""
 
@@ -231,6 +235,9 @@ class Notice(AuditedModel):
     sent_on = models.DateField(_("通知日期"), null=True, blank=True)
     method = models.CharField(_("通知方式"), max_length=100, blank=True)
     sent_by = models.CharField(_("经办人"), max_length=150, blank=True)
+    # The decision document a notice is about, where one measure may see several (each
+    # extension or early-release decision is notified on its own, 戒毒条例 Art. 33).
+    document = models.CharField(_("文书编号"), max_length=60, blank=True)
 
     scope_unit_path = (
         "owed_by__path",
@@ -245,7 +252,16 @@ class Notice(AuditedModel):
         verbose_name_plural = _("法定通知")
         ordering = ["due_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["measure", "kind"], name="notice_once_per_measure")
+            models.UniqueConstraint(
+                fields=["measure", "kind"],
+                condition=~Q(kind__in=DECISION_NOTICE_KINDS),
+                name="notice_once_per_measure",
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "kind", "document"],
+                condition=Q(kind__in=DECISION_NOTICE_KINDS),
+                name="notice_once_per_decision",
+            ),
         ]
 
     def __str__(self):

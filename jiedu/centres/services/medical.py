@@ -9,7 +9,7 @@ the evaluation pre-fill reads for 身心康复 item 1 and the special zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -346,6 +346,11 @@ def needs_special_zone(stay: Admission) -> bool:
 # --- Drug tests in the facility (司法部令第127号 Art. 29) -------------------------------------
 
 
+# The intake test is taken at admission (司法部令第127号 Art. 12: health check on entry); a short
+# window allows for a sample taken the day after a late-evening admission.
+INTAKE_TEST_WINDOW = timedelta(days=3)
+
+
 def is_use_in_facility(test: FacilityDrugTest) -> bool:
     """A positive or refused test after intake means drugs in the facility; the intake test
     finds what the person used before admission."""
@@ -381,6 +386,14 @@ def record_drug_test(
     _choice(occasion, TestOccasion, "occasion")
     _choice(sample, SampleType, "sample")
     _choice(result, TestResult, "result")
+    if occasion == TestOccasion.INTAKE and tested_on > stay.admitted_on + INTAKE_TEST_WINDOW:
+        # An "intake" test later in the stay would hide drugs used in the facility (Art. 29).
+        raise Refusal(
+            _("入所检测应在入所后%(days)s日内进行；此后的检测请选择定期、随机或疑似吸毒检测。"),
+            code="intake_test_too_late",
+            params={"days": INTAKE_TEST_WINDOW.days},
+            field="occasion",
+        )
     tester = _text(tester, "tester", _("检测人"))
     substances = (substances or "").strip()
     if not external_id:

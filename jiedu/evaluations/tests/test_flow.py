@@ -553,3 +553,136 @@ def test_a_provinces_normal_range_decides_the_vital_signs_suggestion(cast, admit
     item = before.items.get(code="vital_signs")
     assert (item.suggested_points, item.points) == (16, 16)
     assert "心率" in item.basis
+
+
+# --- Found in review ----------------------------------------------------------------------------
+
+
+def early_release_approved(cast, stay, release_on="2025-03-20"):
+    with at("2024-03-02"):
+        services.open_handbook(stay, opened_on=D("2024-03-02"), actor=cast.facility_officer)
+    recovery_records(cast, stay, "2025-02-20")
+    detox_records(cast, stay, "2025-02-21")
+    one_year = evaluate(
+        cast, stay, K.ONE_YEAR, "2025-02-25",
+        opinion=Opinion.EARLY_RELEASE, proposed_release_on=D(release_on),
+    )  # fmt: skip
+    with at("2025-02-26"):
+        proposal = services.decide_in_committee(
+            one_year.proposal, approve=True, on=D("2025-02-26"), actor=cast.facility_leader
+        )
+    with at("2025-03-01"):
+        return services.decide_proposal(
+            proposal,
+            approve=True,
+            decided_on=D("2025-03-01"),
+            decision_number="江公提解字〔2025〕9号",
+            actor=cast.police,
+        )
+
+
+def test_a_blocker_after_the_approval_withdraws_it_and_the_term_runs_to_its_end(cast, admit):
+    stay = admit("2024-03-01")
+    early_release_approved(cast, stay)
+    measure = stay.measure
+    measure.refresh_from_db()
+    assert measure.term_end == D("2025-03-20")
+    detox_records(cast, stay, "2025-03-05", drug_test=DrugTestResult.POSITIVE)
+    measure.refresh_from_db()
+    assert (measure.approved_release_on, measure.term_end) == (None, D("2026-02-28"))
+    assert measure.notices.get(kind=NoticeKind.RELEASE_DECIDING_ORGAN).due_on == D("2026-02-25")
+    with at("2025-03-20"), pytest.raises(Refusal) as exc:
+        facilities.release_person(
+            stay, on=D("2025-03-20"), actor=cast.facility_leader, certificate_number="解字2号"
+        )
+    assert exc.value.refusal_code == "term_not_ended"
+    with at("2026-02-28"):
+        facilities.release_person(
+            stay, on=D("2026-02-28"), actor=cast.facility_leader, certificate_number="解字2号"
+        )
+    measure.refresh_from_db()
+    assert measure.end_reason == EndReason.EXPIRY
+
+
+def test_a_second_early_release_proposal_is_refused(cast, admit):
+    stay = admit("2024-03-01")
+    early_release_approved(cast, stay)
+    with pytest.raises(Refusal) as exc:
+        evaluate(cast, stay, K.ONE_YEAR, "2025-03-02",
+                 opinion=Opinion.EARLY_RELEASE, proposed_release_on=D("2025-03-10"))  # fmt: skip
+    assert exc.value.refusal_code == "proposal_exists"
+    assert Proposal.objects.filter(measure=stay.measure).count() == 1
+
+
+def test_each_extension_decision_owes_its_own_notice_and_a_retry_extends_once(cast, admit):
+    stay = admit("2024-03-01")
+    measure = stay.measure
+    for number, day in (
+        ("江公延字〔2025〕1号", "2025-06-01"),
+        ("江公延字〔2025〕2号", "2025-12-01"),
+    ):
+        for _attempt in range(2):  # the second call is a retried request
+            with at(day):
+                measures.extend_term(
+                    measure, months=3, decided_on=D(day), decision_number=number, actor=cast.police
+                )
+    measure.refresh_from_db()
+    assert measure.extension_months == 6
+    notices = measure.notices.filter(kind=NoticeKind.EXTENSION_DECISION).order_by("due_on")
+    assert [(n.document, n.due_on) for n in notices] == [
+        ("江公延字〔2025〕1号", D("2025-06-02")),
+        ("江公延字〔2025〕2号", D("2025-12-02")),
+    ]
+
+
+def test_zones_are_taken_in_order(cast, admit, zones):
+    stay = admit("2024-03-01")
+    detox_records(cast, stay, "2024-03-20")
+    with at("2024-03-02"):
+        services.open_handbook(stay, opened_on=D("2024-03-02"), actor=cast.facility_officer)
+    evaluate(cast, stay, K.DETOX_STAGE, "2024-03-21")
+    with pytest.raises(Refusal) as exc:
+        move(cast, stay, zones, ZoneKind.RETURN_GUIDANCE, "2024-03-22")
+    assert exc.value.refusal_code == "zone_skipped"
+    move(cast, stay, zones, ZoneKind.EDUCATION_ADAPTATION, "2024-03-22")
+
+
+def test_a_late_intake_test_is_refused(cast, admit):
+    from jiedu.centres.choices import SampleType, TestOccasion
+    from jiedu.centres.services import medical
+
+    stay = admit("2024-03-01")
+    with at("2024-09-01"), pytest.raises(Refusal) as exc:
+        medical.record_drug_test(
+            stay,
+            tested_on=D("2024-09-01"),
+            occasion=TestOccasion.INTAKE,
+            sample=SampleType.URINE,
+            substances="吗啡",
+            result=DrugTestResult.POSITIVE,
+            tester="王医生",
+            actor=cast.facility_officer,
+        )
+    assert exc.value.refusal_code == "intake_test_too_late"
+
+
+def test_a_retried_committee_decision_with_the_other_answer_is_refused(cast, admit):
+    stay = admit("2024-03-01")
+    with at("2024-03-02"):
+        services.open_handbook(stay, opened_on=D("2024-03-02"), actor=cast.facility_officer)
+    recovery_records(cast, stay, "2025-02-20")
+    detox_records(cast, stay, "2025-02-21")
+    one_year = evaluate(
+        cast, stay, K.ONE_YEAR, "2025-02-25",
+        opinion=Opinion.EARLY_RELEASE, proposed_release_on=D("2025-03-20"),
+    )  # fmt: skip
+    with at("2025-02-26"):
+        services.decide_in_committee(
+            one_year.proposal, approve=False, on=D("2025-02-26"), note="再观察",
+            actor=cast.facility_leader,
+        )  # fmt: skip
+        with pytest.raises(Refusal) as exc:
+            services.decide_in_committee(
+                one_year.proposal, approve=True, on=D("2025-02-26"), actor=cast.facility_leader
+            )
+    assert exc.value.refusal_code == "already_decided"

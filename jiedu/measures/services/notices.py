@@ -24,11 +24,36 @@ from .common import _check_on, _zh
 
 
 def add_blocker(measure: Measure, code: str, since: date, *, actor, note: str = ""):
-    """Bar early release (domain.md §4.6); recording the same bar twice keeps the first."""
-    with acting_as(actor):
+    """Bar early release (domain.md §4.6); recording the same bar twice keeps the first.
+
+    A bar that arises after the deciding organ approved an early release withdraws that approval:
+    the term runs to its statutory end again (the person may not be released early), and the
+    timeline says so for the organ and the facility."""
+    from .columns import refresh_clocks
+
+    with acting_as(actor), transaction.atomic():
         blocker, _created = EarlyReleaseBlocker.objects.get_or_create(
             measure=measure, code=code, defaults={"since": since, "note": note}
         )
+        # The measure row races the facility's release of the same person.
+        locked = Measure.objects.select_for_update().get(pk=measure.pk)
+        if locked.approved_release_on is not None and locked.status in ACTIVE_STATUSES:
+            withdrawn = locked.approved_release_on
+            locked.approved_release_on = None
+            refresh_clocks(locked)
+            locked.save()
+            _refresh_release_notice(locked)
+            record_event(
+                locked.person,
+                "measures.measure.early_release_withdrawn",
+                actor=actor,
+                org_unit=locked.executing_unit,
+                kind=_zh(locked.get_kind_display()),
+                release_on=withdrawn.isoformat(),
+                reason=_zh(blocker.get_code_display()),
+                term_end=locked.term_end.isoformat(),
+            )
+            measure.approved_release_on, measure.term_end = None, locked.term_end
     return blocker
 
 

@@ -16,9 +16,8 @@ from jiedu.core.refusals import Refusal
 
 from .. import rules
 from ..choices import MeasureStatus, NoticeKind
-from ..models import Measure
+from ..models import Measure, Notice
 from .common import _check_on, _zh
-from .notices import _owe_notice
 from .transitions import _event, _lock, _save, early_release_blockers
 
 
@@ -35,15 +34,29 @@ def _check_open(measure: Measure) -> None:
         )
 
 
-def _owe_decision_notice(measure: Measure, kind: str, decided_on: date) -> None:
-    _owe_notice(
-        measure,
-        kind,
+def _decided_before(measure: Measure, kind: str, number: str) -> bool:
+    """Whether this decision (its document) has been recorded already: a retried request."""
+    return Notice.objects.filter(measure=measure, kind=kind, document=number).exists()
+
+
+def _owe_decision_notice(measure: Measure, kind: str, decided_on: date, number: str) -> None:
+    """Each decision is notified on its own within 24 hours of service (戒毒条例 Art. 33)."""
+    Notice.objects.create(
+        measure=measure,
+        kind=kind,
+        document=number,
         owed_by=measure.deciding_organ,
         due_on=decided_on + timedelta(days=rules.PROPOSAL_NOTICE_DAYS.value),
-        recipient=_("家属、所在单位、户籍地派出所"),
+        recipient=_zh(_("家属、所在单位、户籍地派出所")),
         source=rules.PROPOSAL_NOTICE_DAYS.source,
     )
+
+
+def _check_number(number: str) -> str:
+    number = number.strip()
+    if not number:
+        raise Refusal(_("请填写决定书文号。"), code="required", field="decision_number")
+    return number
 
 
 def approve_early_release(
@@ -54,9 +67,16 @@ def approve_early_release(
     with acting_as(actor), transaction.atomic():
         measure = _lock(measure)
         _check_organ(measure, actor)
-        if measure.approved_release_on == release_on:
+        decision_number = _check_number(decision_number)
+        if _decided_before(measure, NoticeKind.EARLY_RELEASE_DECISION, decision_number):
             return measure  # a retried approval
         _check_open(measure)
+        if measure.approved_release_on is not None:
+            raise Refusal(
+                _("已批准于%(day)s提前解除。"),
+                code="early_release_already_approved",
+                params={"day": measure.approved_release_on.isoformat()},
+            )
         _check_on(decided_on, measure.decided_on, _("措施决定日期"))
         if release_on < decided_on:
             raise Refusal(
@@ -79,7 +99,9 @@ def approve_early_release(
             )
         measure.approved_release_on = release_on
         _save(measure)
-        _owe_decision_notice(measure, NoticeKind.EARLY_RELEASE_DECISION, decided_on)
+        _owe_decision_notice(
+            measure, NoticeKind.EARLY_RELEASE_DECISION, decided_on, decision_number
+        )
         _event(
             measure,
             "measures.measure.early_release_approved",
@@ -99,6 +121,9 @@ def extend_term(
     with acting_as(actor), transaction.atomic():
         measure = _lock(measure)
         _check_organ(measure, actor)
+        decision_number = _check_number(decision_number)
+        if _decided_before(measure, NoticeKind.EXTENSION_DECISION, decision_number):
+            return measure  # a retried decision
         _check_open(measure)
         _check_on(decided_on, measure.decided_on, _("措施决定日期"))
         if months < 1 or measure.extension_months + months > cap:
@@ -118,7 +143,7 @@ def extend_term(
         measure.extension_months += months
         measure.approved_release_on = None
         _save(measure)
-        _owe_decision_notice(measure, NoticeKind.EXTENSION_DECISION, decided_on)
+        _owe_decision_notice(measure, NoticeKind.EXTENSION_DECISION, decided_on, decision_number)
         _event(
             measure,
             "measures.measure.extended",

@@ -47,10 +47,10 @@ def test_compulsory_isolation_from_decision_to_release_with_community_rehab(cast
     judicial_bed = facilities.add_zone(
         cast.facility, kind=ZoneKind.DETOX, name="一区", beds=2, actor=cast.facility_leader
     ).beds.first()
-    consolidation = facilities.add_zone(
+    education_zone = facilities.add_zone(
         cast.facility,
-        kind=ZoneKind.CONSOLIDATION,
-        name="三区",
+        kind=ZoneKind.EDUCATION_ADAPTATION,
+        name="二区",
         beds=2,
         actor=cast.facility_leader,
     )
@@ -125,7 +125,7 @@ def test_compulsory_isolation_from_decision_to_release_with_community_rehab(cast
     with at("2024-09-01"):
         facilities.change_zone(
             judicial_stay,
-            to_zone=consolidation,
+            to_zone=education_zone,
             on=date(2024, 9, 1),
             reason="阶段评估合格",
             stage_result=StageResult.PASS,
