@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import clock
 from jiedu.core.forms import DateInput
+from jiedu.orgs.forms import UnitChoiceField
+from jiedu.orgs.models import OrgUnit
 
-from .choices import DIMENSION_ORDER, EvaluationKind
+from .choices import DIMENSION_ORDER, Dimension, EvaluationKind
 from .models import Evaluation
 from .stages import OPINIONS_FOR_KIND
 
@@ -195,3 +197,32 @@ class DecisionForm(forms.Form):
             else:
                 del self.fields["release_on"]
                 self.fields["months"].initial = proposal.proposed_extension_months
+
+
+class ScoringSheetForm(forms.Form):
+    """A new version of one dimension's sheet for a province, city or facility, as JSON."""
+
+    dimension = forms.ChoiceField(label=_("评估内容"), choices=Dimension.choices)
+    org_unit = UnitChoiceField(label=_("适用单位"), queryset=OrgUnit.objects.none())
+    effective_from = forms.DateField(label=_("生效日期"), widget=DateInput)
+    definition = forms.CharField(
+        label=_("评分表（JSON）"),
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        help_text=_("格式与系统默认评分表相同（见左侧），各项目可指定系统预填来源。"),
+    )
+    source = forms.CharField(label=_("依据（文件名称和条款）"), max_length=200)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = units if units is not None else OrgUnit.objects.none()
+        self.fields["effective_from"].initial = clock.today()
+
+    def clean_definition(self):
+        import json
+
+        try:
+            return json.loads(self.cleaned_data["definition"])
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("不是有效的JSON：%(error)s"), params={"error": exc}, code="invalid_json"
+            ) from exc

@@ -41,7 +41,7 @@ from .choices import (
     ProposalKind,
     ProposalStatus,
 )
-from .models import Evaluation, EvaluationItem, Handbook, Proposal
+from .models import Evaluation, EvaluationItem, Handbook, Proposal, ScoringSheet
 from .stages import GATE_DIMENSIONS, KIND_DIMENSIONS, OPINIONS_FOR_KIND
 
 COMMUNITY_REHAB_MAX_YEARS = 3  # 禁毒法 Art. 48: 社区康复 not more than 3 years
@@ -630,3 +630,51 @@ def zone_gate(stay: Admission, from_zone, to_zone, on: date):
     return True, _zh(
         _("%(day)s%(kind)s合格") % {"day": found.evaluated_on.isoformat(), "kind": label}
     )
+
+
+# --- Scoring sheets ------------------------------------------------------------------------------
+
+
+def set_scoring_sheet(
+    dimension: str, unit, *, definition: dict, effective_from: date, source: str, actor
+) -> ScoringSheet:
+    """A province's (or facility's) own sheet for one dimension from `effective_from` (domain.md
+    §4.5: only the detox and recovery sheets are published; the others are local). Rows are never
+    edited: the same version sent twice returns the first."""
+    if not has_perm(actor, "core.manage_rules", unit):
+        raise PermissionDenied(_("您无权修改该单位的评分表。"))
+    if dimension not in Dimension.values:
+        raise Refusal(_("评估内容无效。"), code="invalid_dimension", field="dimension")
+    if not isinstance(definition, dict):
+        raise Refusal(_("评分表应为JSON对象。"), code="invalid_sheet", field="definition")
+    definition = {**definition, "dimension": dimension}
+    problems = sheets.validate_sheet(definition)
+    if problems:
+        raise Refusal(
+            _("评分表有误：%(problems)s"),
+            code="invalid_sheet",
+            params={"problems": "；".join(problems)},
+            field="definition",
+        )
+    if not source.strip():
+        raise Refusal(_("请写明依据（文件名称和条款）。"), code="required", field="source")
+    with acting_as(actor), transaction.atomic():
+        existing = ScoringSheet.objects.filter(
+            dimension=dimension, org_unit=unit, effective_from=effective_from
+        ).first()
+        if existing is not None:
+            if existing.definition == definition:
+                return existing
+            raise Refusal(
+                _("该单位在%(day)s已有一个版本；请选择其他生效日期。"),
+                code="version_exists",
+                params={"day": effective_from.isoformat()},
+                field="effective_from",
+            )
+        return ScoringSheet.objects.create(
+            dimension=dimension,
+            org_unit=unit,
+            effective_from=effective_from,
+            definition=definition,
+            source=source.strip(),
+        )

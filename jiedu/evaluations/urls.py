@@ -5,6 +5,7 @@ from . import views
 app_name = "evaluations"
 
 urlpatterns = [
+    path("sheets/", views.scoring_sheets, name="scoring_sheets"),
     path("proposals/", views.proposal_list, name="proposal_list"),
     path("proposals/<int:pk>/", views.proposal, name="proposal"),
     path("proposals/<int:pk>/committee/", views.proposal_committee, name="proposal_committee"),

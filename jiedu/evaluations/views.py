@@ -449,3 +449,67 @@ def proposal_decide(request, pk):
     proposal = get_proposal_for_user(request.user, pk)
     context = _proposal_context(request, proposal, decision_form=form)
     return render(request, "evaluations/proposal.html", context, status=422)
+
+
+# --- Scoring sheets (administrators) ------------------------------------------------------------
+
+
+@login_required
+def scoring_sheets(request):
+    """The sheets in force at each province, city and facility the administrator looks after,
+    every local version, and a form to add one (domain.md §4.5: sheets are data)."""
+    import json
+
+    from jiedu.core.permissions import scope_q
+    from jiedu.facilities.services import FACILITY_KINDS
+    from jiedu.orgs.choices import UnitKind
+    from jiedu.orgs.models import OrgUnit
+
+    from .models import ScoringSheet
+    from .sheets import SHIPPED, sheet_for
+
+    user = request.user
+    if not has_perm(user, "core.manage_rules"):
+        raise PermissionDenied
+    units = OrgUnit.objects.filter(
+        is_active=True, kind__in=(UnitKind.PROVINCE, UnitKind.CITY, *FACILITY_KINDS)
+    )
+    q = scope_q(user, "core.manage_rules", "path")
+    if q is not None:
+        units = units.filter(q)
+    units = units.order_by("path")
+    form = forms.ScoringSheetForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.set_scoring_sheet(
+                d["dimension"],
+                d["org_unit"],
+                definition=d["definition"],
+                effective_from=d["effective_from"],
+                source=d["source"],
+                actor=user,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已保存新版本。"))
+            return redirect("evaluations:scoring_sheets")
+    history = ScoringSheet.objects.select_related("org_unit").order_by(
+        "dimension", "org_unit__path", "-effective_from"
+    )
+    q = scope_q(user, "core.manage_rules", "org_unit__path")
+    if q is not None:
+        history = history.filter(q)
+    today = clock.today()
+    facilities = [u for u in units if u.kind in FACILITY_KINDS]
+    in_force = [(u, [(d, sheet_for(d, u, today)) for d in DIMENSION_ORDER]) for u in facilities]
+    shipped = [
+        (dimension, sheet, json.dumps(sheet, ensure_ascii=False, indent=2))
+        for dimension, sheet in SHIPPED.items()
+    ]
+    return render(
+        request,
+        "evaluations/scoring_sheets.html",
+        {"form": form, "history": history, "in_force": in_force, "shipped": shipped},
+    )
