@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from jiedu.core.permissions import grants_for, has_perm
@@ -22,6 +23,17 @@ def query_param(request, name: str = "q", max_length: int = 200) -> str:
     """A free-text GET parameter as one clean line: control characters (NUL, which PostgreSQL
     cannot store or compare, included) become spaces; at most `max_length` characters."""
     return _CONTROL_CHARS.sub(" ", request.GET.get(name, ""))[:max_length].strip()
+
+
+def next_url(request, fallback: str) -> str:
+    """Where to go after a POST: the form's `next` when it stays on this site, else `fallback`
+    (never an open redirect: `//evil`, `/\\evil` and other hosts are refused)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):

@@ -11,7 +11,6 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +18,7 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import grants_for, has_perm, has_perm_any
-from jiedu.core.views import apply_validation_error, paginate
+from jiedu.core.views import apply_validation_error, next_url, paginate
 
 from . import forms, queries, services
 from .access import (
@@ -407,20 +406,12 @@ def proposal_committee(request, pk):
             apply_validation_error(form, exc)
         else:
             messages.success(request, _("已登记所务会审议结果。"))
-            return redirect(_next(request, "evaluations:proposal", pk=proposal.pk))
+            return redirect(
+                next_url(request, reverse("evaluations:proposal", kwargs={"pk": proposal.pk}))
+            )
     proposal = get_proposal_for_user(request.user, pk)
     context = _proposal_context(request, proposal, committee_form=form)
     return render(request, "evaluations/proposal.html", context, status=422)
-
-
-def _next(request, name, **kwargs):
-    """Back to the work page when the committee decided there, else to the proposal."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(name, kwargs=kwargs)
 
 
 @login_required

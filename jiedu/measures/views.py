@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm
-from jiedu.core.views import apply_validation_error
+from jiedu.core.views import apply_validation_error, next_url
 from jiedu.people.access import get_person_for_user
 
 from . import forms, services
@@ -167,10 +168,8 @@ def notice_sent(request, pk):
             messages.success(request, _("已登记通知。"))
     else:
         messages.error(request, _("请填写通知日期。"))
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
-    return redirect("measures:measure_detail", pk=notice.measure_id)
+    fallback = reverse("measures:measure_detail", kwargs={"pk": notice.measure_id})
+    return redirect(next_url(request, fallback))
 
 
 @login_required

@@ -13,7 +13,6 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +20,7 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm, scope_q
-from jiedu.core.views import apply_validation_error
+from jiedu.core.views import apply_validation_error, next_url
 from jiedu.facilities.models import Admission
 from jiedu.facilities.services import FACILITY_KINDS
 from jiedu.orgs.choices import UnitKind
@@ -42,15 +41,6 @@ def _month_for_user(user, stay: Admission, month_pk: int) -> PointMonth:
         raise Http404("month not found")
     month.admission = stay
     return month
-
-
-def _next_or(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _approvals_prefetch():
@@ -280,7 +270,7 @@ def _month_action(request, pk, month_pk, run, done: str):
             messages.error(request, message)
     else:
         messages.success(request, done)
-    return redirect(_next_or(request, reverse("centres:points_file", kwargs={"pk": stay.pk})))
+    return redirect(next_url(request, reverse("centres:points_file", kwargs={"pk": stay.pk})))
 
 
 @login_required
