@@ -18,7 +18,8 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import grants_for, has_perm, has_perm_any
-from jiedu.core.views import apply_validation_error, next_url, paginate
+from jiedu.core.views import apply_validation_error, next_url, paginate, query_param
+from jiedu.people.querysets import mask_query, search_by_person
 
 from . import forms, queries, services
 from .access import (
@@ -62,11 +63,21 @@ def _results(evaluation) -> list[dict]:
 def work(request, code):
     facility = get_facility_for_user(request.user, code)
     user, today = request.user, clock.today()
-    due = queries.due_for_stays(queries.open_stays(facility).restrict(user, "view"), today)
+    q = query_param(request)
+    stays = search_by_person(queries.open_stays(facility).restrict(user, "view"), q)
+    due = paginate(request, queries.due_for_stays(stays, today))
     in_facility = {"admission__facility__path__startswith": facility.path}
     evaluations = Evaluation.objects.restrict(user, "view").filter(**in_facility)
+    if q:
+        log_access(
+            AccessAction.SEARCH_PERSON,
+            user=user,
+            query=mask_query(q),
+            result_count=due.paginator.count,
+        )
     drafts = (
-        evaluations.filter(status=EvaluationStatus.DRAFT)
+        search_by_person(evaluations, q)
+        .filter(status=EvaluationStatus.DRAFT)
         .select_related("person", "admission")
         .order_by("evaluated_on", "id")
     )
@@ -86,6 +97,7 @@ def work(request, code):
         "evaluations/work.html",
         {
             "facility": facility,
+            "q": q,
             "due": due,
             "drafts": drafts,
             "completed": [(e, _results(e)) for e in completed],

@@ -38,6 +38,16 @@ def search(queryset, q: str):
     return queryset.filter(search_text__contains=q.lower())
 
 
+def search_by_person(queryset, q: str, field: str = "person"):
+    """Narrow records of persons (a facility's stays, …) by the same free-text query as the
+    person search; the records' own scope is the caller's `restrict()`."""
+    from .models import Person
+
+    if not (q or "").strip():
+        return queryset
+    return queryset.filter(**{f"{field}__in": search(Person.objects.all(), q).values("pk")})
+
+
 def mask_query(q: str) -> str:
     """What the access log keeps of a query: identifiers are masked, names kept."""
     q = (q or "").strip()

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
-from jiedu.core.views import paginate
+from jiedu.core.views import paginate, query_param
 from jiedu.facilities.models import Admission
 from jiedu.orgs.models import OrgUnit
+from jiedu.people.querysets import mask_query, search_by_person
 
 from ..access import get_facility_for_user, get_stay_for_user
 
@@ -54,17 +55,29 @@ def file_links(stay_pk: int) -> list[tuple[str, str]]:
 @login_required
 def hub(request, code):
     facility = get_facility_for_user(request.user, code)
+    q = query_param(request)
     stays = paginate(
         request,
-        Admission.objects.restrict(request.user, "view")
-        .filter(facility=facility, left_on__isnull=True)
+        search_by_person(
+            Admission.objects.restrict(request.user, "view").filter(
+                facility=facility, left_on__isnull=True
+            ),
+            q,
+        )
         .select_related("person", "zone", "bed")
         .order_by("zone__kind", "bed__code", "person__name", "id"),
     )
+    if q:
+        log_access(
+            AccessAction.SEARCH_PERSON,
+            user=request.user,
+            query=mask_query(q),
+            result_count=stays.paginator.count,
+        )
     return render(
         request,
         "centres/hub.html",
-        {"facility": facility, "links": work_links(facility), "stays": stays},
+        {"facility": facility, "links": work_links(facility), "stays": stays, "q": q},
     )
 
 

@@ -38,7 +38,7 @@ def at(day):
 def zones(cast):
     leader = cast.facility_leader
     return {
-        kind: facilities.add_zone(cast.facility, kind=kind, name=name, beds=4, actor=leader)
+        kind: facilities.add_zone(cast.facility, kind=kind, name=name, beds=20, actor=leader)
         for kind, name in [
             (ZoneKind.DETOX, "一区"),
             (ZoneKind.EDUCATION_ADAPTATION, "二区"),
@@ -77,7 +77,7 @@ def admit(cast, zones):
                 ),
                 actor=cast.police,
             )
-            bed = zones[ZoneKind.DETOX].beds.filter(is_active=True).order_by("code")[n % 4]
+            bed = zones[ZoneKind.DETOX].beds.filter(is_active=True).order_by("code")[n % 20]
             return facilities.admit_person(
                 measure,
                 facility=cast.facility,
