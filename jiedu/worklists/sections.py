@@ -278,24 +278,33 @@ def _evaluation_sections(user, unit, today) -> list[Section]:
         ),
     ]
     if unit.kind in FACILITY_UNIT_KINDS and has_perm(user, "centres.view_record", unit):
-        from jiedu.centres.services.education import overdue_talks
+        from jiedu.centres.services.education import overdue_talks, stays_without_case_officer
 
-        talks = overdue_talks(unit, today)
+        talks = [
+            Row(
+                t.stay.person,
+                t.due_on,
+                "overdue",
+                str(_("分管民警：%(officer)s") % {"officer": t.officer}),
+                url=reverse("centres:education_file", args=[t.stay.pk]),
+            )
+            for t in overdue_talks(unit, today)
+        ] + [
+            Row(
+                s.person,
+                s.admitted_on,
+                "overdue",
+                str(_("未分配分管民警")),
+                url=reverse("centres:education_file", args=[s.pk]),
+            )
+            for s in stays_without_case_officer(unit)
+        ]
         out.append(
             Section(
                 "talks",
-                str(_("个别谈话逾期（每月至少一次）")),
+                str(_("个别谈话逾期或未分配分管民警（每月至少一次）")),
                 "司法部令第127号 Art. 47",
-                [
-                    Row(
-                        t.stay.person,
-                        t.due_on,
-                        "overdue",
-                        str(_("分管民警：%(officer)s") % {"officer": t.officer}),
-                        url=reverse("centres:education_file", args=[t.stay.pk]),
-                    )
-                    for t in talks[:ROW_LIMIT]
-                ],
+                talks[:ROW_LIMIT],
                 len(talks),
             )
         )

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min, OuterRef, Subquery, Sum
+from django.db.models import Exists, Max, Min, OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import clock
@@ -442,6 +442,13 @@ def education_hours(stay: Admission) -> dict[str, Decimal]:
     return {r["session__course__category"]: r["total"] for r in rows}
 
 
+def stays_without_case_officer(facility: OrgUnit):
+    """Current residents nobody is in charge of: no one owes them the monthly talk (司法部令第127号
+    Art. 47), so they would never show as overdue. One query."""
+    assigned = CaseOfficer.objects.filter(admission=OuterRef("pk"), until__isnull=True)
+    return open_stays(facility).exclude(Exists(assigned))
+
+
 def open_stays(facility: OrgUnit):
     """The facility's current residents (open stays)."""
     return (
@@ -471,4 +478,5 @@ __all__ = [
     "record_talk",
     "return_education_status",
     "return_education_statuses",
+    "stays_without_case_officer",
 ]

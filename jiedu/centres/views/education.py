@@ -74,6 +74,7 @@ def _work_context(request, facility, *, course_form=None, session_form=None) -> 
         "facility": facility,
         "today": today,
         "talk_groups": _talks_by_officer(services.overdue_talks(facility, today), request.user),
+        "unassigned": services.stays_without_case_officer(facility),
         "admission_pending": [
             (s, admission[s.pk]) for s in residents if not admission[s.pk]["complete"]
         ],

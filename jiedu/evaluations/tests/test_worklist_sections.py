@@ -1,6 +1,7 @@
 """The work lists show what the evaluation centre, the committee and the deciding organ owe."""
 
 import pytest
+from django.urls import reverse
 
 from jiedu.centres.services import education
 from jiedu.evaluations import services
@@ -16,7 +17,10 @@ def keyed(user, unit, day):
     return {s.key: s for s in sections.build(user, unit, D(day))}
 
 
-def test_the_facility_sees_handbooks_evaluations_talks_and_the_organ_its_proposals(cast, admit):
+def test_the_facility_sees_handbooks_evaluations_talks_and_the_organ_its_proposals(
+    cast, admit, client
+):
+    client.force_login(cast.facility_officer)
     stay = admit("2024-03-01")
     with at("2024-03-01"):
         education.assign_case_officer(
@@ -27,6 +31,14 @@ def test_the_facility_sees_handbooks_evaluations_talks_and_the_organ_its_proposa
     assert ("建立诊断评估手册", "overdue") in due
     assert ("入所调查评估", "overdue") in due
     assert [r.person for r in got["talks"].rows] == [stay.person]  # no talk since 1 March
+    nobody = admit("2024-04-01", name="无人分管")
+    talks = keyed(cast.facility_officer, cast.facility, "2024-04-10")["talks"].rows
+    assert [(r.person, r.text) for r in talks] == [
+        (stay.person, "分管民警：所内民警"),
+        (nobody.person, "未分配分管民警"),
+    ]
+    page = client.get(reverse("centres:education_work", args=[cast.facility.code]))
+    assert list(page.context["unassigned"]) == [nobody]
     assert got["evaluations"].rows[0].url == f"/evaluations/stays/{stay.pk}/"
 
     with at("2024-03-02"):
