@@ -369,6 +369,11 @@ def test_a_province_chain_overrides_the_default_and_a_facility_chain_the_provinc
     assert services.resolve_chain(cast.facility, D("2024-02-29")).is_default
     assert services.resolve_chain(cast.facility, D("2024-03-31")).steps == PROVINCE_CHAIN
     assert services.resolve_chain(cast.facility, D("2024-05-01")).steps[0]["label"] == "所务会"
+    # The overview resolves many units at once, the same way.
+    for day in ("2024-02-29", "2024-03-31", "2024-05-01"):
+        units = [cast.facility, cast.police_facility, cast.county_b]
+        many = services.resolve_chains(units, D(day))
+        assert many == {u.pk: services.resolve_chain(u, D(day)) for u in units}, day
     # The chain is the one in force on the month's last day, kept with the month.
     month = submitted(cast, stay, today="2024-05-02")
     assert month.chain == PROVINCE_CHAIN

@@ -350,7 +350,9 @@ def approval_chain(request):
             }
         form = ApprovalChainForm(units=units, initial=initial)
     today = clock.today()
-    in_force = [(u, services.resolve_chain(u, today)) for u in units if u.kind in FACILITY_KINDS]
+    facilities = [u for u in units if u.kind in FACILITY_KINDS]
+    chains = services.resolve_chains(facilities, today)
+    in_force = [(u, chains[u.pk]) for u in facilities]
     history = ApprovalChain.objects.select_related("org_unit").order_by(
         "org_unit__path", "-effective_from"
     )
