@@ -23,11 +23,11 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from jiedu.measures.documents import (
     FONT,
     MARGINS,
-    _p,
-    _particulars,
-    _style,
-    _styles,
     chinese_date,
+    cjk_style,
+    paragraph,
+    particulars_table,
+    styles,
 )
 
 from .choices import (
@@ -53,17 +53,17 @@ BLANK_DATE = "　　年　　月　　日"
 
 @functools.cache
 def _report_styles() -> dict[str, ParagraphStyle]:
-    _styles()  # registers the CID font
+    styles()  # registers the CID font
     return {
-        "heading": _style("evaluation-heading", 14, 22, spaceBefore=10, spaceAfter=4),
-        "subheading": _style("evaluation-subheading", 12, 18, spaceBefore=6, spaceAfter=3),
-        "line": _style("evaluation-line", 12, 20),
-        "small": _style("evaluation-small", 9.5, 13),
+        "heading": cjk_style("evaluation-heading", 14, 22, spaceBefore=10, spaceAfter=4),
+        "subheading": cjk_style("evaluation-subheading", 12, 18, spaceBefore=6, spaceAfter=3),
+        "line": cjk_style("evaluation-line", 12, 20),
+        "small": cjk_style("evaluation-small", 9.5, 13),
     }
 
 
 def _q(text: str, style: str) -> Paragraph:
-    """A paragraph in one of this report's own styles; text escaped as in `_p`."""
+    """A paragraph in one of this report's own styles; text escaped as in `paragraph`."""
     return Paragraph(escape(text), _report_styles()[style])
 
 
@@ -120,7 +120,7 @@ def _term(measure) -> str:
 
 def _basics(evaluation: Evaluation) -> Table:
     person, measure, stay = evaluation.person, evaluation.measure, evaluation.admission
-    return _particulars(
+    return particulars_table(
         [
             ("姓名", person.name),
             ("性别", person.get_gender_display()),
@@ -277,8 +277,8 @@ def _signatures(evaluation: Evaluation) -> list:
         Spacer(1, 12),
         _q(f"所务会（签章）：{rule}　　日期：{BLANK_DATE}", "line"),
         Spacer(1, 12),
-        _p(f"{evaluation.admission.facility.name}（印章）", "sign"),
-        _p(f"日期：{BLANK_DATE}", "sign"),
+        paragraph(f"{evaluation.admission.facility.name}（印章）", "sign"),
+        paragraph(f"日期：{BLANK_DATE}", "sign"),
     ]
 
 
@@ -293,10 +293,10 @@ def _story(evaluation: Evaluation) -> list:
     proposal = _proposal(evaluation)
     organ = evaluation.measure.deciding_organ
     sections = iter(SECTION_NUMBERS)
-    story = [_p(TITLE, "title")]
+    story = [paragraph(TITLE, "title")]
     number = _handbook_number(evaluation)
     if number:
-        story.append(_p(number, "number"))
+        story.append(paragraph(number, "number"))
     story += [_q(f"{next(sections)}、基本情况", "heading"), _basics(evaluation)]
     story += [_q(f"{next(sections)}、评估内容及结果", "heading"), *_dimensions(evaluation)]
     conclusion = [_gate_line(evaluation), *_opinion_lines(evaluation, proposal)]

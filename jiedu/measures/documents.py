@@ -106,7 +106,7 @@ def chinese_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _style(name: str, size: float, leading: float, align: int = TA_LEFT, **kw) -> ParagraphStyle:
+def cjk_style(name: str, size: float, leading: float, align: int = TA_LEFT, **kw) -> ParagraphStyle:
     # Without wordWrap='CJK' ReportLab only breaks lines at spaces, so Chinese prose overflows.
     return ParagraphStyle(
         name, fontName=FONT, fontSize=size, leading=leading, alignment=align, wordWrap="CJK", **kw
@@ -114,7 +114,7 @@ def _style(name: str, size: float, leading: float, align: int = TA_LEFT, **kw) -
 
 
 @functools.cache
-def _styles() -> dict[str, ParagraphStyle]:
+def styles() -> dict[str, ParagraphStyle]:
     # Registering inside the cached function keeps import free of side effects and registers once.
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     # ReportLab lets a line overhang by one character it lists as unable to start a line, but
@@ -125,23 +125,23 @@ def _styles() -> dict[str, ParagraphStyle]:
         if _NO_LINE_START not in module.ALL_CANNOT_START:
             module.ALL_CANNOT_START += _NO_LINE_START
     return {
-        "title": _style("title", 22, 32, TA_CENTER, spaceAfter=4),
-        "number": _style("number", 12, 20, TA_RIGHT, spaceAfter=8),
-        "body": _style("body", 14, 24, TA_JUSTIFY, firstLineIndent=28),
-        "cell": _style("cell", 11, 15),
-        "sign": _style("sign", 14, 24, TA_RIGHT),
-        "note": _style("note", 10.5, 16, spaceBefore=12),
+        "title": cjk_style("title", 22, 32, TA_CENTER, spaceAfter=4),
+        "number": cjk_style("number", 12, 20, TA_RIGHT, spaceAfter=8),
+        "body": cjk_style("body", 14, 24, TA_JUSTIFY, firstLineIndent=28),
+        "cell": cjk_style("cell", 11, 15),
+        "sign": cjk_style("sign", 14, 24, TA_RIGHT),
+        "note": cjk_style("note", 10.5, 16, spaceBefore=12),
     }
 
 
-def _p(text: str, style: str = "body") -> Paragraph:
+def paragraph(text: str, style: str = "body") -> Paragraph:
     # Every value passes through here, so a name like "<b>&" prints literally instead of as markup.
-    return Paragraph(escape(text), _styles()[style])
+    return Paragraph(escape(text), styles()[style])
 
 
-def _particulars(rows: list[tuple[str, str]]) -> Table:
+def particulars_table(rows: list[tuple[str, str]]) -> Table:
     return Table(
-        [[_p(label, "cell"), _p(value or "—", "cell")] for label, value in rows],
+        [[paragraph(label, "cell"), paragraph(value or "—", "cell")] for label, value in rows],
         colWidths=[42 * mm, None],
         splitInRow=1,  # a row taller than a page would otherwise raise LayoutError
         style=[("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")],
@@ -170,10 +170,15 @@ def _identity(doc: _Document, place: str, address: str) -> str:
 def _build(
     title: str, doc: _Document, author: str, rows: list, paragraphs: list[str], closing: list
 ) -> bytes:
-    story = [_p(title, "title"), _p(doc.number, "number"), _particulars(rows), Spacer(1, 12)]
-    story += [_p(text) for text in paragraphs[:-1]]
+    story = [
+        paragraph(title, "title"),
+        paragraph(doc.number, "number"),
+        particulars_table(rows),
+        Spacer(1, 12),
+    ]
+    story += [paragraph(text) for text in paragraphs[:-1]]
     # The last paragraph travels with the signature so a seal never stands alone on a page.
-    story.append(KeepTogether([_p(paragraphs[-1]), *closing]))
+    story.append(KeepTogether([paragraph(paragraphs[-1]), *closing]))
     buffer = io.BytesIO()
     # invariant=True fixes the creation date and document ID: same input, same bytes.
     SimpleDocTemplate(
@@ -183,7 +188,11 @@ def _build(
 
 
 def _signature(unit: str, on: date) -> list:
-    return [Spacer(1, 16), _p(f"{unit}（印章）", "sign"), _p(chinese_date(on), "sign")]
+    return [
+        Spacer(1, 16),
+        paragraph(f"{unit}（印章）", "sign"),
+        paragraph(chinese_date(on), "sign"),
+    ]
 
 
 def render_release_certificate(doc: ReleaseCertificate) -> bytes:
@@ -214,7 +223,7 @@ def render_release_certificate(doc: ReleaseCertificate) -> bytes:
     paragraphs.append("特此证明。")
     closing = [
         *_signature(doc.facility_name, doc.issued_on),
-        _p("（本证明书一式三份：本人、强制隔离戒毒决定机关各一份，本所存档一份。）", "note"),
+        paragraph("（本证明书一式三份：本人、强制隔离戒毒决定机关各一份，本所存档一份。）", "note"),
     ]
     return _build("解除强制隔离戒毒证明书", doc, doc.facility_name, rows, paragraphs, closing)
 
@@ -243,7 +252,9 @@ def render_community_rehab_notice(doc: CommunityRehabNotice) -> bytes:
     closing = [
         *_signature(doc.deciding_organ, doc.issued_on),
         Spacer(1, 18),
-        _p("被责令人签收：________　　　　年　　月　　日", "sign"),
-        _p("（本决定书一式三份：被责令人、社区康复执行单位各一份，本机关存档一份。）", "note"),
+        paragraph("被责令人签收：________　　　　年　　月　　日", "sign"),
+        paragraph(
+            "（本决定书一式三份：被责令人、社区康复执行单位各一份，本机关存档一份。）", "note"
+        ),
     ]
     return _build("责令社区康复决定书", doc, doc.deciding_organ, rows, paragraphs, closing)
