@@ -118,7 +118,10 @@ def _stay_context(request, stay, *, handbook_form=None, start_form=None) -> dict
     today = clock.today()
     handbook = Handbook.objects.filter(admission=stay).first()
     evaluations = list(Evaluation.objects.filter(admission=stay).order_by("-evaluated_on", "-id"))
-    proposals = {p.evaluation_id: p for p in Proposal.objects.filter(evaluation__admission=stay)}
+    proposals = {
+        p.evaluation_id: p
+        for p in queries.visible_proposals(request.user).filter(evaluation__admission=stay)
+    }
     zone = stay.zone
     gate_kind = STAGE_FOR_ZONE.get(zone.kind) if zone is not None else None
     gate = None
@@ -215,7 +218,7 @@ def _detail_context(request, evaluation, form=None) -> dict:
     )
     if form is None and can_conduct:
         form = forms.ScoreForm(evaluation=evaluation, items=items)
-    proposal = Proposal.objects.filter(evaluation=evaluation).first()
+    proposal = queries.visible_proposals(request.user).filter(evaluation=evaluation).first()
     dimensions = []
     for dim in DIMENSION_ORDER:
         if dim.value not in evaluation.dimensions:

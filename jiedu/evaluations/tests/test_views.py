@@ -725,3 +725,19 @@ def test_the_proposal_list_runs_a_fixed_number_of_queries(
     with at("2025-03-06"), django_assert_max_num_queries(baseline):
         page = client.get(address)
     assert len(page.context["rows"]) == 4
+
+
+def test_the_evaluation_page_shows_the_proposal_only_to_those_who_may_see_proposals(cast, client):
+    from jiedu.testing.cast import make_user
+
+    evaluation = one_year_completed(cast, admitted(cast, day="2024-03-01"))
+    doctor = make_user("facility_doctor", cast.facility, "medical_officer")
+    with at("2025-03-06"):
+        client.force_login(cast.facility_leader)
+        assert client.get(url("detail", evaluation.pk)).context["proposal"] is not None
+        client.force_login(doctor)
+        page = client.get(url("detail", evaluation.pk))
+        stay_page = client.get(url("stay", evaluation.admission_id))
+    assert page.status_code == 200 and page.context["proposal"] is None
+    # The stay's evaluation list carries no proposal for the doctor either.
+    assert [proposal for _e, _results, proposal in stay_page.context["rows"]] == [None]
