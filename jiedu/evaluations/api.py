@@ -263,7 +263,7 @@ def list_due(request, params: Query[DueParams]):
     facility = get_facility_for_user(user, params.facility)
     today = clock.today()
     rows = queries.due_for_stays(
-        queries.open_stays(facility), today, within_days=params.within_days
+        queries.open_stays(facility).restrict(user, "view"), today, within_days=params.within_days
     )
     log_access(
         AccessAction.SEARCH_PERSON,
