@@ -3,6 +3,8 @@
 from ninja import NinjaAPI
 
 from jiedu.centres.api import router as centres_router
+from jiedu.checkins.api import router as checkins_router
+from jiedu.community.api import absences_router, drug_tests_router
 from jiedu.core.api import TokenAuth, install_error_handlers
 from jiedu.evaluations.api import router as evaluations_router
 from jiedu.measures.api import router as measures_router
@@ -25,3 +27,6 @@ api.add_router("/persons", people_router)
 api.add_router("/measures", measures_router)
 api.add_router("/centres", centres_router)
 api.add_router("/evaluations", evaluations_router)
+api.add_router("/drug-tests", drug_tests_router)
+api.add_router("/absences", absences_router)
+api.add_router("/checkins", checkins_router)

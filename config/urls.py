@@ -12,6 +12,8 @@ urlpatterns = [
     path("facilities/", include("jiedu.facilities.urls")),
     path("centres/", include("jiedu.centres.urls")),
     path("evaluations/", include("jiedu.evaluations.urls")),
+    path("community/", include("jiedu.community.urls")),
+    path("portal/", include("jiedu.checkins.urls")),
     path("worklist/", include("jiedu.worklists.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "jiedu.facilities",
     "jiedu.centres",
     "jiedu.evaluations",
+    "jiedu.community",
+    "jiedu.checkins",
     "jiedu.worklists",
     "jiedu.demo",
 ]

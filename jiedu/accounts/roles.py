@@ -6,6 +6,12 @@ _VIEW = ["people.view_person", "orgs.view_orgunit"]
 _EDIT = [*_VIEW, "people.add_person", "people.change_person"]
 _MEASURES = ["measures.view_measure", "measures.execute_measure"]
 _FACILITY = [*_MEASURES, "facilities.view_admission", "facilities.manage_admission"]
+_COMMUNITY = [
+    "community.view_case",
+    "community.manage_case",
+    "community.refer_case",
+    "community.manage_portal",
+]
 _CENTRES = [
     "centres.view_record",
     "centres.manage_record",
@@ -60,7 +66,7 @@ DEFAULT_ROLES = [
         "code": "community_worker",
         "name": _("禁毒专干"),
         "description": _("乡镇（街道）禁毒专干、社工：社区戒毒社区康复个案"),
-        "permissions": [*_EDIT, *_MEASURES],
+        "permissions": [*_EDIT, *_MEASURES, *_COMMUNITY],
     },
     {
         "code": "township_supervisor",
@@ -69,6 +75,8 @@ DEFAULT_ROLES = [
         "permissions": [
             *_EDIT,
             *_MEASURES,
+            *_COMMUNITY,
+            "community.approve_leave",
             "people.view_full_id_number",
             "people.merge_person",
             "people.export_person",
@@ -84,6 +92,8 @@ DEFAULT_ROLES = [
             "measures.decide_measure",
             "evaluations.view_proposal",
             "evaluations.decide_proposal",
+            "community.view_case",
+            "community.decide_referral",
             "people.view_full_id_number",
         ],
     },
@@ -96,6 +106,7 @@ DEFAULT_ROLES = [
             "people.export_person",
             "measures.view_measure",
             "facilities.view_admission",
+            "community.view_case",
         ],
     },
     {
@@ -107,6 +118,7 @@ DEFAULT_ROLES = [
             "core.view_audit",
             "measures.view_measure",
             "facilities.view_admission",
+            "community.view_case",
         ],
     },
     {

@@ -45,6 +45,12 @@ PERMISSIONS: dict[str, str] = {
     "evaluations.approve_evaluation": _("所务会审议诊断评估意见"),
     "evaluations.view_proposal": _("查看提前解除、延长戒毒期限意见"),
     "evaluations.decide_proposal": _("决定机关审批提前解除、延长戒毒期限"),
+    "community.view_case": _("查看社区戒毒（康复）个案"),
+    "community.manage_case": _("办理社区个案：协议、小组、检测、谈话走访、离开记录、签到复核"),
+    "community.approve_leave": _("审批请假、指派专干、变更执行地"),
+    "community.refer_case": _("向公安机关移交（拒绝、阳性、严重违反协议）"),
+    "community.decide_referral": _("公安机关对移交作出处理决定"),
+    "community.manage_portal": _("开通本人端账号、设置初始密码、采集比对照片"),
 }
 
 

@@ -9,6 +9,9 @@ EVENT_TEXT = {
     "measures.measure.refused": _("%(kind)s：逾期未报到，视为拒绝接受（%(on)s）"),
     "measures.measure.admitted": _("%(kind)s：%(on)s在%(unit)s开始执行"),
     "measures.measure.transferred": _("%(on)s由%(from_unit)s移送%(unit)s"),
+    "measures.measure.place_changed": _(
+        "%(kind)s：%(on)s执行地由%(from_unit)s变更为%(unit)s（%(reason)s），期限连续计算"
+    ),
     "measures.measure.escaped": _("%(on)s脱逃，脱逃期间不计入期限"),
     "measures.measure.recaptured": _("%(on)s追回，期限顺延%(days)s日，届满日为%(term_end)s"),
     "measures.measure.suspended": _("%(kind)s：%(on)s中止（%(reason)s）"),

@@ -17,6 +17,7 @@ from ..choices import (
     MeasureStatus,
 )
 from ..models import Measure
+from ..signals import measure_changed
 
 K = MeasureKind
 S = MeasureStatus
@@ -62,3 +63,8 @@ def _close_open_pauses(measure: Measure, on: date) -> None:
     for pause in measure.pauses.filter(ended_on__isnull=True):
         pause.ended_on = max(on, pause.started_on)
         pause.save()
+
+
+def notify_changed(measure: Measure, action: str, actor) -> None:
+    """Tell the apps that follow a measure (the community case) that it changed."""
+    measure_changed.send(sender=Measure, measure=measure, action=action, actor=actor)

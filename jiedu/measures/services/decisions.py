@@ -31,7 +31,7 @@ from ..choices import (
 )
 from ..models import Measure
 from .columns import refresh_clocks
-from .common import K, S, _close_open_pauses, _sync_person_unit, _zh
+from .common import K, S, _close_open_pauses, _sync_person_unit, _zh, notify_changed
 from .notices import (
     _owe_notice,
     add_blocker,
@@ -293,6 +293,7 @@ def decide_measure(data: MeasureInput, *, actor, idempotency_key: str | None = N
             number=number or "—",
             decided_on=data.decided_on.isoformat(),
         )
+        notify_changed(measure, "decided", actor)
         idempotency.complete(claim, measure)
     return measure
 
@@ -336,6 +337,7 @@ def _convert(old: Measure, new: Measure, data: MeasureInput, actor) -> None:
         new_kind=_zh(new.get_kind_display()),
         reason=_zh(EndReason(old.end_reason).label),
     )
+    notify_changed(old, "converted", actor)
 
 
 def _add_reg38_blocker(measure: Measure, actor) -> None:
@@ -431,4 +433,5 @@ def order_community_rehabilitation(
         number=number,
         decided_on=on.isoformat(),
     )
+    notify_changed(new, "decided", actor)
     return new

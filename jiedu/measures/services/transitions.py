@@ -30,7 +30,15 @@ from ..choices import (
 from ..models import Measure, MeasurePause
 from ..signals import measure_terminated
 from .columns import refresh_clocks
-from .common import K, S, _check_on, _close_open_pauses, _sync_person_unit, _zh
+from .common import (
+    K,
+    S,
+    _check_on,
+    _close_open_pauses,
+    _sync_person_unit,
+    _zh,
+    notify_changed,
+)
 from .decisions import (
     EXECUTING_KINDS,
     CommunityRehabOrder,
@@ -56,6 +64,8 @@ TRANSITIONS = {
     "resume": (COMMUNITY_KINDS, (S.SUSPENDED,), S.IN_PROGRESS),
     "release": (tuple(K), (S.IN_PROGRESS,), S.ENDED),
     "terminate": (tuple(K), ACTIVE_STATUSES, S.TERMINATED),
+    # 变更执行地 (戒毒条例 Art. 22): the status does not change; the term runs on.
+    "change_place": (COMMUNITY_KINDS, (S.ORDERED, S.IN_PROGRESS), None),
 }
 
 
@@ -70,6 +80,7 @@ ACTION_LABELS = {
     "resume": _("恢复执行"),
     "release": _("解除"),
     "terminate": _("终止"),
+    "change_place": _("变更执行地"),
 }
 
 
@@ -168,6 +179,7 @@ def _event(measure: Measure, code: str, actor, **data) -> None:
         kind=_zh(measure.get_kind_display()),
         **{k: (v.isoformat() if isinstance(v, date) else _zh(v)) for k, v in data.items()},
     )
+    notify_changed(measure, code.rsplit(".", 1)[-1], actor)
 
 
 def report_in(measure: Measure, *, on: date, actor, late_reason: str = "") -> Measure:
@@ -283,6 +295,41 @@ def transfer(measure: Measure, *, on: date, to_unit: OrgUnit, actor) -> Measure:
             on=on,
             from_unit=str(from_unit),
             unit=str(to_unit),
+        )
+    return measure
+
+
+def change_place(measure: Measure, *, on: date, to_unit: OrgUnit, actor, reason: str) -> Measure:
+    """变更执行地 (戒毒条例 Art. 22): the community measure moves to another township. The term
+    counts continuously; the person reports there within 15 days and signs a new agreement
+    (the community case keeps those). A retry (same day, same township) changes nothing."""
+    if not reason.strip():
+        raise Refusal(_("请填写变更执行地的原因。"), code="required", field="reason")
+    with acting_as(actor), transaction.atomic():
+        measure = _lock(measure)
+        _check_actor(measure, actor)
+        if measure.executing_unit_id == to_unit.pk:
+            if measure.person.events.filter(
+                code="measures.measure.place_changed", data__on=on.isoformat()
+            ).exists():
+                return measure
+            raise Refusal(_("新执行地与现执行地相同。"), code="same_unit", field="to_unit")
+        _check_transition(measure, "change_place")
+        if to_unit.kind not in EXECUTING_KINDS[measure.kind]:
+            raise Refusal(_("新执行地应为乡镇（街道）。"), code="wrong_unit_kind", field="to_unit")
+        _check_on(on, _last_event_day(measure), _("上一次登记的日期"))
+        from_unit = measure.executing_unit
+        measure.executing_unit = to_unit
+        _save(measure)
+        _sync_person_unit(measure.person)
+        _event(
+            measure,
+            "measures.measure.place_changed",
+            actor,
+            on=on,
+            from_unit=str(from_unit),
+            unit=str(to_unit),
+            reason=reason.strip(),
         )
     return measure
 

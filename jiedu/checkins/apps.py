@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CheckinsConfig(AppConfig):
+    name = "jiedu.checkins"
+    verbose_name = _("本人端签到")
+
+    def ready(self):
+        from . import rules  # noqa: F401  (rules register on import)

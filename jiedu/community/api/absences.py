@@ -1,0 +1,5 @@
+"""POST /api/v1/absences: an absence from the county of execution."""
+
+from ninja import Router
+
+router = Router(tags=["community"])

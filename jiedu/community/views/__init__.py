@@ -1,0 +1,1 @@
+"""Pages of the community app, one module per concern (see services/__init__.py)."""

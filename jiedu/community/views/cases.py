@@ -1,0 +1,3 @@
+"""The township's case list, the case page, worker, team, agreement, change of place."""
+
+urlpatterns = []

@@ -1,0 +1,8 @@
+"""Drug tests, A/B bottles and their expiry list."""
+
+urlpatterns = []
+
+
+def case_section(request, case) -> str:
+    """This module's section of the case page ('' when there is nothing to show)."""
+    return ""
