@@ -7,4 +7,6 @@ class CheckinsConfig(AppConfig):
     verbose_name = _("本人端签到")
 
     def ready(self):
-        from . import rules  # noqa: F401  (rules register on import)
+        from . import events, rules  # noqa: F401  (rules register on import)
+
+        events.register()

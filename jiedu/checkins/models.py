@@ -49,6 +49,7 @@ class PortalAccount(AuditedModel):
 
     scope_unit_path = ("person__managing_unit__path", "person__measure_unit__path")
     scope_permission_noun = "case"
+    scope_permission_app = "community"
     audit_redact = ("password",)
 
     objects = RestrictedQuerySet.as_manager()
@@ -85,6 +86,7 @@ class EnrolledFace(AuditedModel):
 
     scope_unit_path = tuple(f"account__{p}" for p in PortalAccount.scope_unit_path)
     scope_permission_noun = "case"
+    scope_permission_app = "community"
     audit_exclude = ("descriptor",)
 
     objects = RestrictedQuerySet.as_manager()

@@ -81,7 +81,8 @@ def error_body(code: str, message, errors: list | None = None, params: dict | No
 
 
 def _loc_to_field(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
+    skip = ("body", "query", "path", "header", "payload", "form", "file")
+    parts = [str(p) for p in loc if p not in skip]
     return ".".join(parts) or "__all__"
 
 

@@ -16,5 +16,8 @@ def navigation(request):
             "facilities": grants.has_anywhere("facilities.view_admission"),
             "rules": grants.has_anywhere("core.manage_rules"),
             "proposals": grants.has_anywhere("evaluations.decide_proposal"),
+            "community": grants.has_anywhere("community.view_case"),
+            "community_work": grants.has_anywhere("community.manage_case"),
+            "referrals": grants.has_anywhere("community.decide_referral"),
         }
     }

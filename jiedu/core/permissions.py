@@ -158,7 +158,9 @@ class RestrictedQuerySet(QuerySet):
         model = self.model
         # Child records share their parent's permission (e.g. a phone is scoped as its person).
         noun = getattr(model, "scope_permission_noun", model._meta.model_name)
-        perm = f"{model._meta.app_label}.{action}_{noun}"
+        # ... possibly of another app (a portal check-in is scoped as its community case).
+        app = getattr(model, "scope_permission_app", model._meta.app_label)
+        perm = f"{app}.{action}_{noun}"
         if perm not in PERMISSIONS:
             raise ValueError(f"No permission {perm} is defined")
         lookup = model.scope_unit_path  # e.g. "managing_unit__path", "path", or a tuple of them

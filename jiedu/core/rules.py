@@ -41,6 +41,8 @@ UNIT_LABELS = {
     "mmhg": "mmHg",
     "u_per_l": "U/L",
     "bmi_x10": _("（BMI×10）"),
+    "flag": _("（1=启用，0=不启用）"),
+    "level": _("（0=不计，1=中风险，2=高风险）"),
 }
 
 _REGISTRY: dict[str, RuleSpec] = {}

@@ -33,6 +33,7 @@ from jiedu.core.models import IdempotencyRecord
 from jiedu.core.permissions import has_perm
 from jiedu.demo import province
 from jiedu.demo.centres import Centres
+from jiedu.demo.community import CommunityDemo
 from jiedu.facilities import services as facilities
 from jiedu.facilities.choices import LeaveGround, PregnancyTest, ReturnTest, StageResult, ZoneKind
 from jiedu.facilities.models import Admission, Bed, FacilityProfile, Zone
@@ -435,6 +436,7 @@ def load() -> MeasuresResult:
         played += 1
     with transaction.atomic(), acting_as(demo.superuser):
         demo.centres.finish()
+    CommunityDemo(demo).finish()
     total = Measure.objects.count()
     return MeasuresResult(played, total, total - before)
 

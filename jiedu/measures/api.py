@@ -26,7 +26,7 @@ from jiedu.orgs.models import OrgUnit
 from jiedu.people.access import get_person_for_user
 from jiedu.people.choices import PersonStatus
 
-from . import services
+from . import facts, services
 from .access import get_measure_for_user
 from .models import Measure
 from .schemas import (
@@ -144,7 +144,17 @@ def _detail(request, m: Measure) -> dict:
             for n in m.notices.order_by("due_on", "id")
         ],
         "clock_sources": {field: source for field, _l, _d, source in services.clock_rows(m)},
+        **_serious_breach(m),
     }
+
+
+def _serious_breach(m: Measure) -> dict:
+    """戒毒条例 Art. 20 facts from the app that keeps them (community), through the provider
+    registry, so measures does not import it; null for measures no provider knows."""
+    found = facts.serious_breach(m)
+    if found is None:
+        return {"serious_breach": None, "serious_breach_counts": None}
+    return {"serious_breach": found["serious_breach"], "serious_breach_counts": found["counts"]}
 
 
 def _unit(code: str | None, field: str) -> OrgUnit | None:

@@ -123,6 +123,36 @@ class NoticeOut(Schema):
     sent_on: date | None
 
 
+class BreachThresholdsOut(Schema):
+    refused_or_evaded_tests: int = Field(description="N or more (戒毒条例 Art. 20: 3次以上)")
+    unapproved_absences: int = Field(description="N or more (戒毒条例 Art. 20: 3次以上)")
+    unapproved_days_away: int = Field(
+        description="More than N days in total (戒毒条例 Art. 20: 累计超过30日)"
+    )
+
+
+class SeriousBreachCountsOut(Schema):
+    """The counts behind 戒毒条例 Art. 20 as of today (community measures)."""
+
+    refused_or_evaded_tests: int = Field(description="Days with a refused or evaded drug test")
+    unapproved_absences: int = Field(
+        description="Times away from the county of execution without approval"
+    )
+    unapproved_days_away: int = Field(
+        description="Days away without approval, counted inclusively (an absence still open "
+        "counts up to today; overlapping absences count each day once)"
+    )
+    thresholds: BreachThresholdsOut
+    met: list[Literal["refused_tests", "absences", "days_away"]] = Field(
+        description="The grounds of 戒毒条例 Art. 20 the counts meet"
+    )
+    since: date | None = Field(description="The day the first ground was met")
+    recorded_since: date | None = Field(
+        description="The breach day recorded on the case when it was detected"
+    )
+    source: str = Field(description="The rule the thresholds come from")
+
+
 class MeasureDetail(MeasureItem):
     followed_by: int | None = Field(
         description="The measure that follows this one (社区康复 ordered at release, or the "
@@ -136,6 +166,15 @@ class MeasureDetail(MeasureItem):
     notices: list[NoticeOut]
     clock_sources: dict[str, str] = Field(
         description="Clock field → the legal source it is computed from"
+    )
+    serious_breach: bool | None = Field(
+        None,
+        description="Community measures: whether the facts meet 戒毒条例 Art. 20 today (3 or "
+        "more refused/evaded tests, 3 or more unapproved absences, or more than 30 days away "
+        "in total); null for other measures",
+    )
+    serious_breach_counts: SeriousBreachCountsOut | None = Field(
+        None, description="The counts behind `serious_breach`; null for other measures"
     )
 
 

@@ -212,6 +212,8 @@ def measure_create(request, uuid):
                 "decided_on": today,
                 "served_on": today,
                 "kind": request.GET.get("kind", MeasureKind.COMMUNITY_DRUG_REHAB),
+                # A referral from a community case links here with its ground (禁毒法 Art. 38).
+                "ground": request.GET.get("ground", ""),
                 "idempotency_key": uuidlib.uuid4().hex,
             }
         )

@@ -15,6 +15,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.community.choices import CaseState
+from jiedu.community.models import CaseAlert, CommunityCase
+from jiedu.community.services import schedule
 from jiedu.core import rules as rule_config
 from jiedu.core.permissions import has_perm, scope_q
 from jiedu.evaluations import queries as evaluation_queries
@@ -90,7 +93,7 @@ def build(user, unit, today: date) -> list[Section]:
         sections += _facility_sections(user, unit, measures, today, horizon)
         sections += _evaluation_sections(user, unit, today)
     if unit.kind in TOWNSHIP_UNIT_KINDS or is_division:
-        sections += _township_sections(measures, today, horizon)
+        sections += _township_sections(user, unit, measures, today, horizon)
     if is_division:
         sections += _organ_sections(user, unit, today)
     sections.append(_notices(user, unit, today))
@@ -337,7 +340,7 @@ def _organ_sections(user, unit, today) -> list[Section]:
     ]
 
 
-def _township_sections(measures, today, horizon) -> list[Section]:
+def _township_sections(user, unit, measures, today, horizon) -> list[Section]:
     community = measures.filter(kind__in=COMMUNITY_KINDS)
     ordered = community.filter(status=MeasureStatus.ORDERED)
 
@@ -388,6 +391,68 @@ def _township_sections(measures, today, horizon) -> list[Section]:
             "戒毒条例 Art. 24",
             community.filter(status=MeasureStatus.SUSPENDED).order_by("term_end"),
             lambda m: Row(m.person, None, "upcoming", str(_("被拘留、逮捕期间中止")), measure=m),
+        ),
+        *_community_sections(user, unit, today),
+    ]
+
+
+def _community_sections(user, unit, today) -> list[Section]:
+    """The community cases' due items and unseen alerts (domain.md §2.9–2.10): what the
+    township's workers owe, from the stored items (overdue is a query, never a job)."""
+    if not has_perm(user, "community.view_case"):
+        return []
+    cases = (
+        CommunityCase.objects.restrict(user, "view")
+        .filter(unit__path__startswith=unit.path)
+        .exclude(state=CaseState.CLOSED)
+    )
+
+    def item_row(item):
+        return Row(
+            item.person,
+            item.due_on,
+            _state(item.due_on, today),
+            f"{item.get_kind_display()}（{item.case.measure.get_kind_display()}）",
+            url=reverse("community:dueitem_list", args=[item.case_id]),
+        )
+
+    def visible(items):
+        return schedule.hide_upcoming_random(items, user, today)
+
+    alerts = (
+        CaseAlert.objects.filter(case__in=cases, seen_at__isnull=True)
+        .select_related("person")
+        .order_by("-raised_on", "-id")
+    )
+    return [
+        _section(
+            "community_overdue",
+            _("社区应办事项已逾期"),
+            "禁毒法 Art. 35；戒毒条例 Art. 19；检测与走访计划",
+            visible(schedule.overdue(cases, today)),
+            item_row,
+        ),
+        _section(
+            "community_due",
+            _("今日及7日内应办"),
+            "禁毒法 Art. 35；戒毒条例 Art. 19；检测与走访计划",
+            visible(schedule.open_items(cases)).filter(
+                due_on__gte=today, due_on__lte=today + timedelta(days=7)
+            ),
+            item_row,
+        ),
+        _section(
+            "community_alerts",
+            _("社区提醒（未阅）"),
+            "禁毒法 Art. 35；戒毒条例 Art. 20, 21",
+            alerts,
+            lambda a: Row(
+                a.person,
+                a.raised_on,
+                "due",
+                f"{a.get_kind_display()}：{a.detail}" if a.detail else str(a.get_kind_display()),
+                url=reverse("community:case_detail", args=[a.case_id]),
+            ),
         ),
     ]
 

@@ -35,6 +35,7 @@ class CaseRecord(AuditedModel):
 
     scope_unit_path = tuple(f"case__{p}" for p in CASE_SCOPE)
     scope_permission_noun = "case"
+    scope_permission_app = "community"  # also for subclasses in other apps (checkins)
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -78,6 +78,9 @@ class CommunityCase(AuditedModel):
 
     scope_unit_path = CASE_SCOPE
     scope_permission_noun = "case"
+    # A psychiatric finding is health information (design: a separate permission): the change
+    # log records that it changed, never its value.
+    audit_redact = ("psychiatric_abnormality",)
 
     objects = RestrictedQuerySet.as_manager()
 

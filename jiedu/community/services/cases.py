@@ -139,13 +139,82 @@ def caseload(worker: User) -> int:
 
 def caseload_warning(worker: User, unit) -> str | None:
     """A sentence when `worker` holds more open cases than the caseload rule allows."""
+    return caseloads([worker], unit)[0][2]
+
+
+def caseloads(workers, unit) -> list[tuple[User, int, str | None]]:
+    """(worker, open cases, warning or None) for each of `workers`, in two queries whatever
+    their number: the counts and the caseload rule at `unit` (JX 1:20)."""
+    from django.db.models import Count
+
+    workers = list(workers)
+    counts = dict(
+        CommunityCase.objects.filter(worker__in=workers)
+        .exclude(state=CaseState.CLOSED)
+        .values_list("worker")
+        .annotate(n=Count("id"))
+        .values_list("worker", "n")
+    )
     limit = rule_config.resolve(rules.CASELOAD_MAX, unit)
-    n = caseload(worker)
-    if n <= limit.value:
-        return None
-    return _("%(name)s现负责%(n)s人，超过每人%(limit)s人的配比（%(source)s）。") % {
-        "name": str(worker),
-        "n": n,
-        "limit": limit.value,
-        "source": limit.source,
-    }
+    rows = []
+    for worker in workers:
+        n = counts.get(worker.pk, 0)
+        warning = None
+        if n > limit.value:
+            warning = _("%(name)s现负责%(n)s人，超过每人%(limit)s人的配比（%(source)s）。") % {
+                "name": str(worker),
+                "n": n,
+                "limit": limit.value,
+                "source": limit.source,
+            }
+        rows.append((worker, n, warning))
+    return rows
+
+
+def workers_at(unit, perm: str = "community.manage_case", *, covering: bool = False) -> list[User]:
+    """The users who hold `perm` in the county of `unit` (at the county, its townships or
+    below) — whose caseload a township watches. With `covering`, only those whose grant covers
+    `unit` itself (whom its cases may be assigned to). One query."""
+    from jiedu.accounts.models import Membership
+    from jiedu.orgs.choices import UnitKind
+
+    county = unit
+    if unit.kind not in (UnitKind.COUNTY, UnitKind.CITY, UnitKind.PROVINCE):
+        above = rule_config.ancestor_paths(unit.path, type(unit).steplen)[:-1]
+        county = (
+            type(unit)
+            .objects.filter(path__in=above, kind=UnitKind.COUNTY)
+            .order_by("-depth")
+            .first()
+        ) or unit
+    rows = (
+        Membership.objects.filter(
+            is_active=True,
+            user__is_active=True,
+            org_unit__is_active=True,
+            org_unit__path__startswith=county.path,
+        )
+        .select_related("user", "role")
+        .order_by("user__username")
+    )
+    seen: dict[int, User] = {}
+    for m in rows:
+        if covering and not unit.path.startswith(m.org_unit.path):
+            continue
+        if perm in m.role.permissions and m.user_id not in seen:
+            seen[m.user_id] = m.user
+    return list(seen.values())
+
+
+def mark_alert_seen(alert, *, actor):
+    """The worker has read the alert (once: a second click keeps the first reader)."""
+    from django.utils import timezone
+
+    require(actor, "community.manage_case", alert.case, _("您无权处理该个案的提醒。"))
+    if alert.seen_at is not None:
+        return alert
+    with acting_as(actor), transaction.atomic():
+        alert.seen_at = timezone.now()
+        alert.seen_by = str(actor)
+        alert.save(update_fields=["seen_at", "seen_by"])
+    return alert

@@ -4,7 +4,8 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jiedu.demo import measures, province
+from jiedu.checkins.models import PortalAccount
+from jiedu.demo import community, measures, province
 
 
 def _width(text: str) -> int:
@@ -60,3 +61,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"打开 {province.URL} 用上面任一账号登录（密码均为 {province.DEMO_PASSWORD}）。"
         )
+        phones = list(PortalAccount.objects.order_by("pk").values_list("phone", flat=True)[:3])
+        if phones:
+            self.stdout.write(
+                f"本人端 {province.URL}portal/ ：手机号 {'、'.join(phones)}，"
+                f"初始密码 {community.PORTAL_PASSWORD}（首次登录须修改）。"
+            )
