@@ -521,7 +521,7 @@ def review_queue(request):
         .order_by("taken_at", "id")
     )
     case_filter = request.GET.get("case", "")
-    if case_filter.isdigit() and len(case_filter) < 19:
+    if case_filter.isascii() and case_filter.isdigit() and len(case_filter) < 19:
         qs = qs.filter(case_id=int(case_filter))
     else:
         case_filter = ""

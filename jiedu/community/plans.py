@@ -42,7 +42,8 @@ from .services.common import zh
 MAX_MONTH = 36  # 禁毒法 Art. 33, 48: a community term is at most 3 years
 MAX_INTERVAL = 12
 MAX_RANDOM_PER_YEAR = 24
-MIN_RANDOM_PER_YEAR = 1  # a plan without any surprise test is no longer unpredictable
+# At least 3 surprise tests a year (domain.md §2.9, JX: "≥3 per year"); a province may ask more.
+MIN_RANDOM_PER_YEAR = 3
 
 DEFAULT_SOURCE = _(
     "默认计划（全国无统一规定：禁毒法第三十五条、戒毒条例第十九条仅要求定期检测；"

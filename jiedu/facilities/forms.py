@@ -61,7 +61,8 @@ class IntakeForm(forms.Form):
             if not line:
                 continue
             name, _sep, qty = line.replace("x", "×").partition("×")
-            items.append((name.strip(), int(qty) if qty.strip().isdigit() else 1))
+            qty = qty.strip()
+            items.append((name.strip(), int(qty) if qty.isascii() and qty.isdigit() else 1))
         return items
 
 

@@ -338,11 +338,10 @@ def approval_chain(request):
                 return redirect(f"{reverse('centres:approval_chain')}?unit={d['org_unit'].pk}")
     else:
         initial = {}
-        chosen = (
-            units.filter(pk=request.GET.get("unit")).first()
-            if request.GET.get("unit", "").isdigit()
-            else None
-        )
+        raw = request.GET.get("unit", "")
+        # isascii: "²".isdigit() is true but int() refuses it; the length keeps it a bigint.
+        valid = raw.isascii() and raw.isdigit() and len(raw) < 19
+        chosen = units.filter(pk=raw).first() if valid else None
         if chosen is not None:
             initial = {
                 "org_unit": chosen,

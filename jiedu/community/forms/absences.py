@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +37,10 @@ class AbsenceForm(forms.Form):
     )
     destination = forms.CharField(label=_("去向"), max_length=100, required=False)
     note = forms.CharField(label=_("说明"), max_length=150, required=False)
+    # Made when the form is shown: a form sent twice (a double click, a retry) records once.
+    external_id = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=100, initial=lambda: uuid.uuid4().hex
+    )
 
 
 class ReturnForm(forms.Form):

@@ -3,6 +3,8 @@ unit's plan edited as a small table. The services decide what the rules allow.""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,10 @@ class ContactForm(forms.Form):
     place = forms.CharField(label=_("地点"), max_length=100, required=False)
     summary = forms.CharField(
         label=_("内容摘要"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    # Made when the form is shown: a form sent twice (a double click, a retry) records once.
+    external_id = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=100, initial=lambda: uuid.uuid4().hex
     )
 
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from jiedu.core import clock
 from jiedu.core import rules as rule_config
 from jiedu.core.context import acting_as
+from jiedu.core.permissions import has_perm_any
 from jiedu.core.refusals import Refusal
 from jiedu.people.events import record_event
 
@@ -34,6 +35,7 @@ from .. import rules
 from ..choices import AlertKind, LeaveStatus
 from ..models import Absence, CaseAlert, CommunityCase, LeaveRequest
 from .common import (
+    case_units,
     check_day,
     check_open,
     lock_case,
@@ -313,12 +315,20 @@ def record_absence(
                 params={"status": LeaveStatus(leave.status).label},
                 field="leave",
             )
+    if approved and leave is None and not has_perm_any(actor, APPROVE, case_units(case)):
+        # Approving leave is the supervisor's (戒毒条例 Art. 19); a worker who says an absence was
+        # approved must point at the approved leave, or the Art. 20 count could be dodged.
+        raise Refusal(
+            _("登记为经批准的离开，须关联已批准的请假，或由有请假审批权限的人员登记。"),
+            code="approval_needs_leave",
+            field="approved",
+        )
     try:
         with acting_as(actor), transaction.atomic():
             case = lock_case(case)
             if approved is None:
                 leave = leave or covering_leave(case, left_on, returned_on or clock.today())
-                pieces = _split(left_on, returned_on, leave)
+                pieces = _split(left_on, returned_on, leave, written_report_days(case, left_on))
             else:
                 leave = leave if approved else None
                 pieces = [(left_on, returned_on, bool(approved), "")]
@@ -330,7 +340,7 @@ def record_absence(
                         left_on=start,
                         returned_on=end,
                         approved=ok,
-                        leave=leave if (ok or why) else None,
+                        leave=leave if leave is not None and (ok or why) else None,
                         destination=(destination or (leave.destination if leave else ""))[:100],
                         note=_join(why, note),
                         external_id=_piece_id(external_id, i),
@@ -382,9 +392,18 @@ def _until_text(row: Absence) -> str:
     return str(zh(_("，%(day)s返回"))) % {"day": row.returned_on.isoformat()}
 
 
-def _split(left_on: date, returned_on: date | None, leave: LeaveRequest | None) -> list[tuple]:
-    """(start, end, approved, why) pieces of one absence at an approved leave's dates."""
+def _split(
+    left_on: date, returned_on: date | None, leave: LeaveRequest | None, short_days: int
+) -> list[tuple]:
+    """(start, end, approved, why) pieces of one absence at an approved leave's dates. A trip
+    back within fewer than `short_days` days needed no written request (戒毒条例 Art. 19), so it
+    is not an unauthorised absence."""
     if leave is None:
+        if returned_on is not None and (returned_on - left_on).days + 1 < short_days:
+            why = str(zh(_("离开不足%(n)s日，无需书面请假（戒毒条例第十九条）"))) % {
+                "n": short_days
+            }
+            return [(left_on, returned_on, True, why)]
         return [(left_on, returned_on, False, "")]
     end = returned_on if returned_on is not None else date.max
     if end < leave.leave_on or left_on > leave.return_on:

@@ -264,11 +264,15 @@ def _sweep(case, today: date, portal_since: date | None) -> list[CreditEntry]:
 def _sweep_checkins(case, today, portal_since, reported_on) -> list:
     from jiedu.checkins.choices import ReviewOutcome
     from jiedu.checkins.models import CheckIn
+    from jiedu.checkins.services import MAX_DELAY
 
     # A day counts once the account existed all of it: from the day after it was opened (a
     # worker opening it late in the evening does not cost the person that day).
     first = portal_since + timedelta(days=1)
     start = max(reported_on, first, today - timedelta(days=SWEEP_CHECKIN_DAYS))
+    # A check-in queued offline may still arrive for a day until MAX_DELAY after it: a day is
+    # missed only once that window has passed (the portal promises it counts for its day).
+    today = today - MAX_DELAY
     if start >= today:
         return []
     # A check-in the worker found was not the person is no check-in.

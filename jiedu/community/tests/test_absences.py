@@ -208,9 +208,33 @@ def test_still_away_after_the_approved_return_day_counts_and_is_split_on_return(
 
 def test_approved_absences_never_count(cast, case):
     for start in ("2024-04-01", "2024-05-01", "2024-06-01"):
-        away(case, cast.worker_a, start, str(D(start) + timedelta(days=20)), approved=True)
+        away(case, cast.supervisor, start, str(D(start) + timedelta(days=20)), approved=True)
     facts = violations.breach_facts(case, D("2024-07-01"))
     assert (facts.unapproved_absences, facts.unapproved_days_away, facts.serious) == (0, 0, False)
+
+
+def test_a_worker_cannot_call_an_absence_approved_without_an_approved_leave(cast, case):
+    # 戒毒条例 Art. 19: approving leave is the supervisor's; otherwise Art. 20 could be dodged.
+    with pytest.raises(ValidationError) as refused:
+        away(case, cast.worker_a, "2024-04-01", "2024-05-15", approved=True)
+    assert refused.value.error_dict["approved"][0].code == "approval_needs_leave"
+    assert not Absence.objects.filter(case=case).exists()
+
+
+@pytest.mark.parametrize(
+    ("article", "returned_on", "unapproved"),
+    [
+        ("戒毒条例 Art. 19: away 2 days needs no written request", "2024-04-02", 0),
+        ("戒毒条例 Art. 19: away 3 days needs one", "2024-04-03", 1),
+    ],
+)
+def test_a_trip_under_three_days_is_no_unauthorised_absence(
+    cast, case, article, returned_on, unapproved
+):
+    (row,) = away(case, cast.worker_a, "2024-04-01", returned_on)
+    facts = violations.breach_facts(case, D("2024-05-01"))
+    assert facts.unapproved_absences == unapproved
+    assert row.approved is (unapproved == 0)
 
 
 def test_unapproved_absence_raises_alert_and_is_idempotent_on_external_id(cast, case):
@@ -232,7 +256,7 @@ def test_unapproved_absence_raises_alert_and_is_idempotent_on_external_id(cast, 
 def test_third_unapproved_absence_is_a_serious_breach(cast, case, article, count, serious):
     for i in range(count):
         start = D("2024-04-01") + timedelta(days=30 * i)
-        away(case, cast.worker_a, str(start), str(start + timedelta(days=1)))
+        away(case, cast.worker_a, str(start), str(start + timedelta(days=2)))
     case.refresh_from_db()
     assert (case.serious_breach_since is not None) is serious, article
     referrals = Referral.objects.filter(case=case, reason=ReferralReason.SERIOUS_BREACH)
@@ -409,7 +433,7 @@ def test_absence_list_in_a_fixed_number_of_queries(
 ):
     for i in range(6):
         start = D("2024-04-01") + timedelta(days=3 * i)
-        away(case, cast.worker_a, str(start), str(start), approved=bool(i % 2))
+        away(case, cast.supervisor, str(start), str(start), approved=bool(i % 2))
     login(client, cast.worker_a)
     with at("2024-05-01"), django_assert_max_num_queries(20):
         response = client.get(reverse("community:absence_list", args=[case.pk]))

@@ -388,11 +388,12 @@ def test_sweep_scores_each_day_without_a_check_in_once_a_portal_account_exists(
     case = community_case()  # reported in 2024-03-01
     account = _open_account(cast, case, "2024-03-10")
     _check_in(account, "2024-03-12")
-    with at("2024-03-15"):
+    with at("2024-03-18"):
         credit.sweep_missed(case)
         again = credit.sweep_missed(case)
     missed = CreditEntry.objects.filter(case=case, code="checkin_missed")
-    # Counted from the day after the account was opened to yesterday; today is not over.
+    # Counted from the day after the account was opened; a day is missed only once a check-in
+    # queued offline could no longer arrive for it (3 days: 03-14 is final on 03-18).
     assert sorted(missed.values_list("on", flat=True)) == [
         D("2024-03-11"),
         D("2024-03-13"),
@@ -417,7 +418,7 @@ def test_days_the_measure_was_suspended_are_not_owed(cast, community_case):
         assert credit.sweep_missed(case_of(case.measure)) == []  # detained: nothing owed
     with at("2024-03-10"):
         measures.resume(case.measure, on=D("2024-03-10"), actor=cast.worker_a)
-    with at("2024-03-12"):
+    with at("2024-03-15"):
         credit.sweep_missed(case_of(case.measure))
     days = CreditEntry.objects.filter(case=case, code="checkin_missed").values_list("on", flat=True)
     # 戒毒条例 Art. 24: the days of the suspension (03-05 to 03-10) are not counted.
@@ -439,9 +440,29 @@ def test_a_sweep_looks_back_30_days_at_most(cast, community_case):
     days = sorted(
         CreditEntry.objects.filter(case=case, code="checkin_missed").values_list("on", flat=True)
     )
-    assert len(days) == 30
+    # 30 days back, less the last 3 that a check-in queued offline may still fill.
+    assert len(days) == 27
     assert days[0] == D("2024-05-01") - timedelta(days=30)
-    assert days[-1] == D("2024-04-30")
+    assert days[-1] == D("2024-04-27")
+
+
+def test_a_check_in_sent_late_from_the_offline_queue_is_not_scored_missed(cast, community_case):
+    case = community_case()
+    account = _open_account(cast, case, "2024-03-10")
+    with at("2024-03-14"):
+        credit.sweep_missed(case)  # the worker opens the case on 03-14
+    # Taken on 03-12 at 21:00, sent on 03-14 when the network came back.
+    with time_machine.travel(datetime.combine(D("2024-03-14"), time(8), SHANGHAI), tick=False):
+        checkins.record_checkin(
+            account,
+            client_id=uuid.uuid4(),
+            taken_at=datetime.combine(D("2024-03-12"), time(21), SHANGHAI),
+            photo_bytes=b"",
+        )
+    with at("2024-03-18"):
+        credit.sweep_missed(case)
+    missed = CreditEntry.objects.filter(case=case, code="checkin_missed")
+    assert D("2024-03-12") not in set(missed.values_list("on", flat=True))
 
 
 def test_refresh_sweeps_so_opening_the_case_recognises_misses(cast, community_case, client):

@@ -245,6 +245,7 @@ def contact_create(request, pk):
                 place=d["place"],
                 summary=d["summary"],
                 actor=request.user,
+                external_id=d["external_id"],
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
@@ -321,7 +322,7 @@ def plan_list(request):
         unit_pk = request.GET.get("unit", "")
         chosen = (
             units.filter(pk=int(unit_pk)).first()
-            if unit_pk.isdigit() and len(unit_pk) < 19
+            if unit_pk.isascii() and unit_pk.isdigit() and len(unit_pk) < 19
             else None
         )
         kind = request.GET.get("kind", "")
