@@ -341,3 +341,38 @@ def test_the_worker_sees_only_her_townships_community_cases(loaded):
         "executing_unit__code", "person__managing_unit__code"
     ):
         assert executing == "990102001" or managing.startswith("990102001")
+
+
+def test_community_cases_are_in_every_state_and_fill_the_workers_day(loaded, client):
+    from jiedu.checkins.choices import NEEDS_REVIEW
+    from jiedu.checkins.models import CheckIn
+    from jiedu.community.choices import CaseState, LeaveStatus, ReferralReason, ReferralStatus
+    from jiedu.community.models import (
+        CaseAlert,
+        CaseTransfer,
+        CommunityCase,
+        LeaveRequest,
+        Referral,
+    )
+    from jiedu.community.services import schedule
+
+    assert set(CommunityCase.objects.values_list("state", flat=True)) == set(CaseState.values)
+    referrals = set(Referral.objects.values_list("reason", "status"))
+    assert (ReferralReason.SERIOUS_BREACH, ReferralStatus.DRAFT) in referrals
+    assert (ReferralReason.POSITIVE_TEST, ReferralStatus.REPORTED) in referrals
+    assert CommunityCase.objects.filter(serious_breach_since__isnull=False).exists()
+    assert LeaveRequest.objects.filter(status=LeaveStatus.PENDING).exists()
+    assert CaseTransfer.objects.exists()
+    assert CheckIn.objects.filter(face_status__in=NEEDS_REVIEW).exists()
+    # demo_worker's own day: items overdue and due soon, and new alerts.
+    mine = CommunityCase.objects.filter(worker__username="demo_worker")
+    assert mine.filter(state=CaseState.ACTIVE).count() >= 3
+    assert schedule.overdue(mine, loaded.today).exists()
+    assert (
+        schedule.due_within(mine, loaded.today, 7).exists()
+        or schedule.due_within(mine, loaded.today, 31).exists()
+    )
+    assert CaseAlert.objects.filter(case__in=mine, seen_at__isnull=True).exists()
+    client.force_login(user("demo_worker"))
+    page = client.get("/community/my/")
+    assert page.status_code == 200
