@@ -446,7 +446,11 @@ def record_return(absence: Absence, *, on: date, actor) -> list[Absence]:
     with acting_as(actor), transaction.atomic():
         case = lock_case(case)
         # Read again under the lock: a retry (or a second clerk) sees the first return.
-        absence = Absence.objects.select_for_update().select_related("leave").get(pk=absence.pk)
+        absence = (
+            Absence.objects.select_for_update(of=("self",))
+            .select_related("leave")
+            .get(pk=absence.pk)
+        )
         if absence.returned_on is not None:
             if absence.returned_on == on or (absence.leave_id and _overrun_of(absence, on)):
                 return [absence]
