@@ -53,6 +53,7 @@ def day_sections(user, cases, today) -> list[dict]:
     def visible(items):
         return services.hide_upcoming_random(items, user, today)
 
+    cases = services.case_ids(cases)  # read once: a plain id list keeps the plans simple
     out = []
     for key, title, items in (
         ("due_today", _("今日应办"), services.due_today(cases, today)),
@@ -62,7 +63,7 @@ def day_sections(user, cases, today) -> list[dict]:
         total, rows = _rows(visible(items), today)
         out.append({"key": key, "title": title, "total": total, "rows": rows, "alerts": False})
     alerts = (
-        CaseAlert.objects.filter(case__in=cases, seen_at__isnull=True)
+        CaseAlert.objects.filter(case_id__in=cases, seen_at__isnull=True)
         .select_related("person", "case", "case__measure", "case__unit")
         .order_by("-raised_on", "-id")
     )
