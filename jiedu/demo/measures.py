@@ -425,6 +425,7 @@ class MeasuresResult:
 def load() -> MeasuresResult:
     """Set up the facilities and play every story not played before; safe to run again."""
     before = Measure.objects.count()
+    province.refresh_planner_statistics()
     with transaction.atomic():
         demo = _Demo.start()
         with acting_as(demo.superuser):
@@ -434,6 +435,7 @@ def load() -> MeasuresResult:
         with transaction.atomic(), acting_as(demo.superuser):
             demo.play(person, story)
         played += 1
+    province.refresh_planner_statistics()
     with transaction.atomic(), acting_as(demo.superuser):
         demo.centres.finish()
     CommunityDemo(demo).finish()

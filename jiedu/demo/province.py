@@ -526,3 +526,17 @@ def load(persons: int = DEFAULT_PERSONS) -> LoadResult:
         persons_total=total,
         logins=login_rows(units),
     )
+
+
+def refresh_planner_statistics() -> None:
+    """PostgreSQL plans from statistics taken when the tables were empty (autovacuum analyses
+    them right after migrate) join every row of one table to every row of another once they
+    are full: the demo's lock on a community case took seconds. After each bulk phase of the
+    load, ANALYZE counts the new rows — also those of a transaction still running, as in the
+    demo tests. Other databases plan without such statistics."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
