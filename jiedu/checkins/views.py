@@ -36,7 +36,7 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm, has_perm_any, scope_q
-from jiedu.core.views import apply_validation_error, next_url, paginate
+from jiedu.core.views import apply_validation_error, next_url, paginate, query_id
 
 from . import auth, forms, services
 from .access import get_account_for_user, get_checkin_for_user, get_face_for_user
@@ -520,11 +520,9 @@ def review_queue(request):
         )
         .order_by("taken_at", "id")
     )
-    case_filter = request.GET.get("case", "")
-    if case_filter.isascii() and case_filter.isdigit() and len(case_filter) < 19:
-        qs = qs.filter(case_id=int(case_filter))
-    else:
-        case_filter = ""
+    case_filter = query_id(request, "case")
+    if case_filter is not None:
+        qs = qs.filter(case_id=case_filter)
     page = paginate(request, qs)
     return render(
         request,

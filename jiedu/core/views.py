@@ -25,6 +25,15 @@ def query_param(request, name: str = "q", max_length: int = 200) -> str:
     return _CONTROL_CHARS.sub(" ", request.GET.get(name, ""))[:max_length].strip()
 
 
+def query_id(request, name: str) -> int | None:
+    """A GET parameter naming a row id, or None when it is missing or not one: ASCII digits
+    only ("²".isdigit() is true, int() refuses it) and short enough for a bigint."""
+    raw = request.GET.get(name, "")
+    if raw.isascii() and raw.isdigit() and len(raw) < 19:
+        return int(raw)
+    return None
+
+
 def next_url(request, fallback: str) -> str:
     """Where to go after a POST: the form's `next` when it stays on this site, else `fallback`
     (never an open redirect: `//evil`, `/\\evil` and other hosts are refused)."""

@@ -20,7 +20,7 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm, scope_q
-from jiedu.core.views import apply_validation_error, next_url
+from jiedu.core.views import apply_validation_error, next_url, query_id
 from jiedu.facilities.models import Admission
 from jiedu.facilities.services import FACILITY_KINDS
 from jiedu.orgs.choices import UnitKind
@@ -338,10 +338,8 @@ def approval_chain(request):
                 return redirect(f"{reverse('centres:approval_chain')}?unit={d['org_unit'].pk}")
     else:
         initial = {}
-        raw = request.GET.get("unit", "")
-        # isascii: "²".isdigit() is true but int() refuses it; the length keeps it a bigint.
-        valid = raw.isascii() and raw.isdigit() and len(raw) < 19
-        chosen = units.filter(pk=raw).first() if valid else None
+        unit_pk = query_id(request, "unit")
+        chosen = units.filter(pk=unit_pk).first() if unit_pk is not None else None
         if chosen is not None:
             initial = {
                 "org_unit": chosen,

@@ -16,7 +16,7 @@ from jiedu.core import clock
 from jiedu.core.audit import log_access
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm, has_perm_any, scope_q
-from jiedu.core.views import apply_validation_error, next_url, paginate
+from jiedu.core.views import apply_validation_error, next_url, paginate, query_id
 from jiedu.orgs.choices import DIVISION_KINDS
 from jiedu.orgs.models import OrgUnit
 
@@ -320,12 +320,8 @@ def plan_list(request):
                 return redirect(f"{reverse('community:plan_list')}?unit={d['org_unit'].pk}")
     else:
         initial = {}
-        unit_pk = request.GET.get("unit", "")
-        chosen = (
-            units.filter(pk=int(unit_pk)).first()
-            if unit_pk.isascii() and unit_pk.isdigit() and len(unit_pk) < 19
-            else None
-        )
+        unit_pk = query_id(request, "unit")
+        chosen = units.filter(pk=unit_pk).first() if unit_pk is not None else None
         kind = request.GET.get("kind", "")
         if kind not in plans.DEFAULT_PLANS:
             kind = str(next(iter(plans.DEFAULT_PLANS)))
