@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from jiedu.accounts.services import issue_token
 from jiedu.community.models import Absence
 from jiedu.community.services import absences
-from jiedu.community.tests.conftest import D, at
+from jiedu.community.tests.conftest import ApiClient, D, at
 from jiedu.core.models import AccessLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -19,23 +18,9 @@ TODAY = "2024-06-15"
 URL = "/api/v1/absences"
 
 
-class Api:
-    def __init__(self, client, user):
-        _token, raw = issue_token(actor=user, user=user, days=None)
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    def get(self, **params):
-        return self.client.get(URL, params, **self.headers)
-
-    def post(self, data):
-        body = data if isinstance(data, str) else json.dumps(data)
-        return self.client.post(URL, body, content_type="application/json", **self.headers)
-
-
 @pytest.fixture
 def api_as(client):
-    return lambda user: Api(client, user)
+    return lambda user: ApiClient(client, user, URL)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import connection
 
 from jiedu.accounts.services import issue_token
 from jiedu.community.models import CommunityDrugTest, Referral
-from jiedu.community.tests.conftest import at
+from jiedu.community.tests.conftest import ApiClient, at
 from jiedu.core.models import AccessLogEntry
 
 pytestmark = pytest.mark.django_db
@@ -21,23 +21,9 @@ TODAY = "2024-06-15"
 URL = "/api/v1/drug-tests"
 
 
-class Api:
-    def __init__(self, client, user):
-        _token, raw = issue_token(actor=user, user=user, days=None)
-        self.client = client
-        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    def get(self, url, **params):
-        return self.client.get(url, params, **self.headers)
-
-    def post(self, data):
-        body = data if isinstance(data, str) else json.dumps(data)
-        return self.client.post(URL, body, content_type="application/json", **self.headers)
-
-
 @pytest.fixture
 def api_as(client):
-    return lambda user: Api(client, user)
+    return lambda user: ApiClient(client, user, URL)
 
 
 @pytest.fixture
