@@ -59,6 +59,18 @@ def get_case_for_user(user, pk, perm: str = VIEW) -> CommunityCase:
     return case
 
 
+def get_record_for_user(model, user, pk, perm: str = VIEW):
+    """A record of `model` (a CaseRecord: a test, an absence, a team member …) by `pk`, with its
+    case attached (`record.case`), if `user` sees it and holds `perm` on the case; else
+    Http404 — the same answer for missing and forbidden."""
+    check_pk(pk)
+    record = model.objects.restrict(user, "view").filter(pk=pk).first()
+    if record is None:
+        raise Http404(f"{model._meta.model_name} not found")
+    record.case = get_case_for_user(user, record.case_id, perm)
+    return record
+
+
 def get_unit_for_user(user, code: str, perm: str = VIEW) -> OrgUnit:
     """A township (its office, or a county) whose community cases the user may list."""
     unit = OrgUnit.objects.filter(code=code, kind__in=CASE_LIST_KINDS).first()

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -21,7 +20,7 @@ from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm_any
 from jiedu.core.views import apply_validation_error, next_url, paginate
 
-from ..access import MAX_PK, get_case_for_user
+from ..access import get_case_for_user, get_record_for_user
 from ..choices import LeaveStatus
 from ..forms import absences as forms
 from ..models import Absence, LeaveRequest
@@ -174,20 +173,11 @@ def _warn_unapproved(request, case, rows) -> None:
         )
 
 
-def _absence_for_user(user, pk) -> Absence:
-    if not 0 < pk <= MAX_PK:
-        raise Http404("id out of range")
-    absence = Absence.objects.restrict(user, "view").filter(pk=pk).first()
-    if absence is None:
-        raise Http404("absence not found")
-    return absence
-
-
 @login_required
 @require_POST
 def absence_return(request, pk):
-    absence = _absence_for_user(request.user, pk)
-    case = get_case_for_user(request.user, absence.case_id, MANAGE)
+    absence = get_record_for_user(Absence, request.user, pk, MANAGE)
+    case = absence.case
     name = f"return{absence.pk}"
     form = forms.ReturnForm(request.POST, prefix=name)
     if form.is_valid():
@@ -218,21 +208,11 @@ def leaverequest_create(request, pk):
     return _failed(request, case, "leave", form)
 
 
-def _leave_for_user(user, pk) -> LeaveRequest:
-    if not 0 < pk <= MAX_PK:
-        raise Http404("id out of range")
-    leave = LeaveRequest.objects.restrict(user, "view").filter(pk=pk).first()
-    if leave is None:
-        raise Http404("leave request not found")
-    return leave
-
-
 @login_required
 @require_POST
 def leaverequest_decide(request, pk):
-    leave = _leave_for_user(request.user, pk)
-    case = get_case_for_user(request.user, leave.case_id, APPROVE)
-    leave.case = case
+    leave = get_record_for_user(LeaveRequest, request.user, pk, APPROVE)
+    case = leave.case
     name = f"decide{leave.pk}"
     form = forms.LeaveDecisionForm(request.POST, prefix=name)
     if form.is_valid():
@@ -249,9 +229,8 @@ def leaverequest_decide(request, pk):
 @login_required
 @require_POST
 def leaverequest_cancel(request, pk):
-    leave = _leave_for_user(request.user, pk)
-    case = get_case_for_user(request.user, leave.case_id, MANAGE)
-    leave.case = case
+    leave = get_record_for_user(LeaveRequest, request.user, pk, MANAGE)
+    case = leave.case
     try:
         services.cancel_leave(leave, actor=request.user)
     except ValidationError as exc:

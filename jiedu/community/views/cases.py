@@ -24,7 +24,7 @@ from jiedu.orgs.choices import UnitKind
 from jiedu.orgs.models import OrgUnit
 from jiedu.people.querysets import mask_query, search_by_person
 
-from ..access import VIEW, check_pk, get_case_for_user, get_unit_for_user
+from ..access import VIEW, get_case_for_user, get_record_for_user, get_unit_for_user
 from ..choices import CaseState, TransferStatus
 from ..forms import cases as forms
 from ..models import Agreement, CaseAlert, CaseTransfer, CommunityCase, TeamMember
@@ -320,12 +320,8 @@ def teammember_add(request, pk):
 @login_required
 @require_POST
 def teammember_end(request, pk):
-    check_pk(pk)
-    member = TeamMember.objects.restrict(request.user, "view").filter(pk=pk).first()
-    if member is None:
-        raise Http404
-    case = get_case_for_user(request.user, member.case_id, MANAGE)
-    member.case = case
+    member = get_record_for_user(TeamMember, request.user, pk, MANAGE)
+    case = member.case
     form = forms.EndMemberForm(request.POST, prefix="end")
 
     def call(data):
@@ -358,11 +354,8 @@ def agreement_sign(request, pk):
 @login_required
 def agreement_pdf(request, pk):
     """社区戒毒（康复）协议 (PDF)."""
-    check_pk(pk)
-    agreement = Agreement.objects.restrict(request.user, "view").filter(pk=pk).first()
-    if agreement is None:
-        raise Http404("agreement not found")
-    case = get_case_for_user(request.user, agreement.case_id)
+    agreement = get_record_for_user(Agreement, request.user, pk)
+    case = agreement.case
     from ..documents import render_agreement
 
     log_access(AccessAction.EXPORT, user=request.user, person_pk=case.person_id)
@@ -423,12 +416,8 @@ def casetransfer_create(request, pk):
 @login_required
 @require_POST
 def casetransfer_report(request, pk):
-    check_pk(pk)
-    transfer = CaseTransfer.objects.restrict(request.user, "view").filter(pk=pk).first()
-    if transfer is None:
-        raise Http404
-    case = get_case_for_user(request.user, transfer.case_id, MANAGE)
-    transfer.case = case
+    transfer = get_record_for_user(CaseTransfer, request.user, pk, MANAGE)
+    case = transfer.case
     form = forms.TransferReportForm(request.POST, prefix="transfer_report")
 
     def call(data):
@@ -447,12 +436,8 @@ def casetransfer_report(request, pk):
 @login_required
 @require_POST
 def casealert_seen(request, pk):
-    check_pk(pk)
-    alert = CaseAlert.objects.restrict(request.user, "view").filter(pk=pk).first()
-    if alert is None:
-        raise Http404
-    case = get_case_for_user(request.user, alert.case_id, MANAGE)
-    alert.case = case
+    alert = get_record_for_user(CaseAlert, request.user, pk, MANAGE)
+    case = alert.case
     case_services.mark_alert_seen(alert, actor=request.user)
     return redirect(next_url(request, reverse("community:case_detail", args=[case.pk])))
 

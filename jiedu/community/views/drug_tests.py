@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -22,7 +21,7 @@ from jiedu.core.permissions import has_perm, has_perm_any
 from jiedu.core.views import next_url, paginate
 
 from .. import rules
-from ..access import MAX_PK, get_case_for_user, get_unit_for_user
+from ..access import get_case_for_user, get_record_for_user, get_unit_for_user
 from ..choices import CaseState, TestResult, TestTier
 from ..forms import drug_tests as forms
 from ..models import CommunityDrugTest
@@ -177,19 +176,9 @@ def _announce(request, test) -> None:
         )
 
 
-def _test_for_user(user, pk) -> CommunityDrugTest:
-    if not 0 < pk <= MAX_PK:
-        raise Http404("id out of range")
-    test = CommunityDrugTest.objects.restrict(user, "view").filter(pk=pk).first()
-    if test is None:
-        raise Http404("test not found")
-    return test
-
-
 def _day_action(request, pk, run, done_message):
-    test = _test_for_user(request.user, pk)
-    case = get_case_for_user(request.user, test.case_id, MANAGE)
-    test.case = case
+    test = get_record_for_user(CommunityDrugTest, request.user, pk, MANAGE)
+    case = test.case
     form = forms.DayForm(request.POST, prefix="day")
     try:
         if not form.is_valid():
