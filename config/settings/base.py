@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "jiedu.evaluations",
     "jiedu.community",
     "jiedu.checkins",
+    "jiedu.aftercare",
+    "jiedu.analytics",
+    "jiedu.imports",
     "jiedu.worklists",
     "jiedu.demo",
 ]

@@ -12,6 +12,7 @@ _COMMUNITY = [
     "community.refer_case",
     "community.manage_portal",
 ]
+_AFTERCARE = ["aftercare.view_followup", "aftercare.manage_followup"]
 _CENTRES = [
     "centres.view_record",
     "centres.manage_record",
@@ -25,7 +26,13 @@ DEFAULT_ROLES = [
         "code": "facility_officer",
         "name": _("所内民警"),
         "description": _("强制隔离戒毒所民警：入所登记、日常管理"),
-        "permissions": [*_EDIT, *_FACILITY, *_CENTRES, "people.view_full_id_number"],
+        "permissions": [
+            *_EDIT,
+            *_FACILITY,
+            *_CENTRES,
+            "people.view_full_id_number",
+            "aftercare.view_followup",
+        ],
     },
     {
         "code": "facility_leader",
@@ -43,6 +50,8 @@ DEFAULT_ROLES = [
             "people.view_full_id_number",
             "people.merge_person",
             "people.export_person",
+            "aftercare.view_followup",
+            "analytics.view_indicator",
         ],
     },
     {
@@ -66,7 +75,7 @@ DEFAULT_ROLES = [
         "code": "community_worker",
         "name": _("禁毒专干"),
         "description": _("乡镇（街道）禁毒专干、社工：社区戒毒社区康复个案"),
-        "permissions": [*_EDIT, *_MEASURES, *_COMMUNITY],
+        "permissions": [*_EDIT, *_MEASURES, *_COMMUNITY, *_AFTERCARE, "analytics.view_indicator"],
     },
     {
         "code": "township_supervisor",
@@ -76,10 +85,13 @@ DEFAULT_ROLES = [
             *_EDIT,
             *_MEASURES,
             *_COMMUNITY,
+            *_AFTERCARE,
             "community.approve_leave",
             "people.view_full_id_number",
             "people.merge_person",
             "people.export_person",
+            "analytics.view_indicator",
+            "imports.import_record",
         ],
     },
     {
@@ -95,6 +107,9 @@ DEFAULT_ROLES = [
             "community.view_case",
             "community.decide_referral",
             "people.view_full_id_number",
+            "aftercare.view_followup",
+            "analytics.view_indicator",
+            "imports.import_record",
         ],
     },
     {
@@ -107,6 +122,10 @@ DEFAULT_ROLES = [
             "measures.view_measure",
             "facilities.view_admission",
             "community.view_case",
+            "aftercare.view_followup",
+            "evaluations.view_evaluation",
+            "analytics.view_indicator",
+            "imports.import_record",
         ],
     },
     {
@@ -119,6 +138,7 @@ DEFAULT_ROLES = [
             "measures.view_measure",
             "facilities.view_admission",
             "community.view_case",
+            "aftercare.view_followup",
         ],
     },
     {

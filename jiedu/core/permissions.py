@@ -51,6 +51,10 @@ PERMISSIONS: dict[str, str] = {
     "community.refer_case": _("向公安机关移交（拒绝、阳性、严重违反协议）"),
     "community.decide_referral": _("公安机关对移交作出处理决定"),
     "community.manage_portal": _("开通本人端账号、设置初始密码、采集比对照片"),
+    "aftercare.view_followup": _("查看后续照管：回访与帮扶记录"),
+    "aftercare.manage_followup": _("办理后续照管：回访计划、回访、帮扶"),
+    "analytics.view_indicator": _("查看统计指标和驾驶舱（本辖区）"),
+    "imports.import_record": _("批量导入人员档案和戒毒措施"),
 }
 
 

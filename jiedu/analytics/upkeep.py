@@ -1,0 +1,1 @@
+"""Keeps the indicator facts current: receivers of the signals services send (filled in next)."""
