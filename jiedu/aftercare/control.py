@@ -21,7 +21,6 @@ many persons in a fixed number of queries; `control_state` is the pure rule).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
