@@ -1,0 +1,586 @@
+"""The sector's indicators, each defined once with its source (domain.md §7.1).
+
+Every figure is a count over one fact table (`models.py`) restricted to a unit's subtree by path;
+a rate is one count over another. `table()` computes every figure for a unit and each of its
+children in a fixed number of queries (one conditional-count query per fact table, one read of
+the release cohort); `person_ids()` gives the persons behind any figure with the same filter, so
+a figure and its list cannot disagree.
+
+Stock figures (existing users, …) are counted on the period's last day (today while it runs) from
+the files as they are now known: a relapse found today moves a person's three-year date, so an
+old period's figure can change when older facts come to light.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Substr
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from jiedu.core import clock
+from jiedu.measures.choices import COMMUNITY_KINDS, MeasureKind
+from jiedu.measures.clocks import add_years
+
+from .models import MeasureFact, MonthlyTally, PersonFact
+from .periods import Period
+
+COMMUNITY = [str(k) for k in COMMUNITY_KINDS]
+PERSON, MEASURE, TALLY, COHORT = "person", "measure", "tally", "cohort"
+HORIZONS = (1, 2, 3)  # years after release (domain.md §7.1: 1, 2 and 3 years)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    definition: str
+    source: str
+    fact: str
+    q: Callable[[Period], Q] | None = None  # person and measure facts
+    metrics: tuple[str, ...] = ()  # tallies
+    completed_months: bool = False  # tallies of things due: only months already over
+    # Where the figure is counted: the executing unit (a township's execution, a facility's
+    # stays) or the person's managing unit (decisions about the people of a place).
+    path_field: str = "unit_path"
+
+
+@dataclass(frozen=True)
+class Rate:
+    code: str
+    label: str
+    definition: str
+    source: str
+    numerator: str
+    denominator: str
+
+
+def _gone(on: date) -> Q:
+    return Q(died_on__lte=on) | Q(departed_on__lte=on)
+
+
+def _registered(p: Period) -> Q:
+    return Q(registered_on__lte=p.as_of)
+
+
+def _community(p: Period) -> Q:
+    """Community measures decided in the period that were due to report by now (reported,
+    refused, or past the report-in deadline: 戒毒条例 Art. 14, 15 days)."""
+    return Q(kind__in=COMMUNITY, decided_on__gte=p.start, decided_on__lte=p.as_of) & (
+        Q(reported_on__isnull=False) | Q(refused=True) | Q(report_due_by__lt=p.as_of)
+    )
+
+
+_SRC_NATIONAL = "中国毒情形势报告（domain.md §7.1）"
+_SRC_PLAN16 = "全国社区戒毒社区康复工作规划（2016—2020年）（domain.md §7.1）"
+_SRC_JIEDU = "Jiedu默认口径（domain.md §7.1：无全国统一口径，可配置）"
+
+INDICATORS: dict[str, Indicator] = {
+    i.code: i
+    for i in [
+        Indicator(
+            "registered",
+            _("登记在册吸毒人员"),
+            _("截至统计日建档的吸毒人员（不含已合并的重复档案）"),
+            _SRC_NATIONAL,
+            PERSON,
+            _registered,
+        ),
+        Indicator(
+            "existing",
+            _("现有吸毒人员"),
+            _("登记在册人数，不含戒断三年未发现复吸、死亡和离境人员"),
+            _SRC_NATIONAL,
+            PERSON,
+            lambda p: _registered(p) & ~Q(control_exit_on__lte=p.as_of) & ~_gone(p.as_of),
+        ),
+        Indicator(
+            "newly_found",
+            _("新发现吸毒人员"),
+            _("统计期内首次登记的吸毒人员"),
+            _SRC_NATIONAL,
+            PERSON,
+            lambda p: Q(registered_on__gte=p.start, registered_on__lte=p.as_of),
+        ),
+        Indicator(
+            "abstinent_3y",
+            _("戒断三年未发现复吸"),
+            _(
+                "自查获未成瘾、社区戒毒（康复）报到或强制隔离戒毒解除起满三年未发现吸毒，"
+                "解除动态管控（不含死亡、离境）"
+            ),
+            "戒毒条例 Art. 7；上海市禁毒条例 Art. 29；山东省禁毒条例 Art. 36（domain.md §8.3）",
+            PERSON,
+            lambda p: _registered(p) & Q(control_exit_on__lte=p.as_of) & ~_gone(p.as_of),
+        ),
+        Indicator(
+            "dead",
+            _("死亡"),
+            _("截至统计日已死亡（措施因死亡终止或回访发现死亡）"),
+            _SRC_NATIONAL,
+            PERSON,
+            lambda p: _registered(p) & Q(died_on__lte=p.as_of),
+        ),
+        Indicator(
+            "departed",
+            _("离境"),
+            _("截至统计日已出境（回访发现），不含死亡"),
+            _SRC_NATIONAL,
+            PERSON,
+            lambda p: _registered(p) & Q(departed_on__lte=p.as_of) & ~Q(died_on__lte=p.as_of),
+        ),
+        Indicator(
+            "community_due",
+            _("应报到（社区戒毒、社区康复）"),
+            _("统计期内责令社区戒毒、社区康复，且已报到、拒绝或已过报到期限的人次"),
+            "戒毒条例 Art. 14, 38",
+            MEASURE,
+            _community,
+        ),
+        Indicator(
+            "community_reported_on_time",
+            _("按期报到"),
+            _("应报到人次中在报到期限内报到的"),
+            "戒毒条例 Art. 14, 38",
+            MEASURE,
+            lambda p: _community(p) & Q(reported_on__lte=F("report_due_by")),
+        ),
+        Indicator(
+            "community_executed",
+            _("实际执行"),
+            _("应报到人次中已报到并接受社区戒毒（康复）的（含逾期报到）"),
+            _SRC_PLAN16,
+            MEASURE,
+            lambda p: _community(p) & Q(reported_on__isnull=False),
+        ),
+        Indicator(
+            "community_refused",
+            _("拒绝执行"),
+            _("应报到人次中拒绝接受社区戒毒（康复）的"),
+            "禁毒法 Art. 38",
+            MEASURE,
+            lambda p: _community(p) & Q(refused=True),
+        ),
+        Indicator(
+            "isolation_decided",
+            _("决定强制隔离戒毒"),
+            _("统计期内作出的强制隔离戒毒决定"),
+            _SRC_NATIONAL,
+            MEASURE,
+            lambda p: Q(
+                kind=MeasureKind.COMPULSORY_ISOLATION,
+                decided_on__gte=p.start,
+                decided_on__lte=p.as_of,
+            ),
+            path_field="home_path",
+        ),
+        Indicator(
+            "tests_due",
+            _("应检测（次）"),
+            _("已结束月份中到期的定期检测和随机抽检（不含因中止、解除取消的）"),
+            "戒毒条例 Art. 19；JX 检测计划（domain.md §2.9）",
+            TALLY,
+            metrics=("tests_due",),
+            completed_months=True,
+        ),
+        Indicator(
+            "tests_done",
+            _("已检测（次）"),
+            _("应检测中已完成的"),
+            "戒毒条例 Art. 19",
+            TALLY,
+            metrics=("tests_done",),
+            completed_months=True,
+        ),
+        Indicator(
+            "visits_due",
+            _("应回访（次）"),
+            _("已结束月份中到期的后续照管回访"),
+            _SRC_JIEDU,
+            TALLY,
+            metrics=("visits_due",),
+            completed_months=True,
+        ),
+        Indicator(
+            "visits_done",
+            _("已回访（次）"),
+            _("应回访中已完成的"),
+            _SRC_JIEDU,
+            TALLY,
+            metrics=("visits_done",),
+            completed_months=True,
+        ),
+        Indicator(
+            "evaluations_early_release",
+            _("诊断评估：提前解除"),
+            _("统计期内完成、意见为提前解除的综合诊断评估"),
+            "强制隔离戒毒诊断评估办法 Art. 3",
+            TALLY,
+            metrics=("evaluations_early_release",),
+        ),
+        Indicator(
+            "evaluations_on_time_release",
+            _("诊断评估：按期解除"),
+            _("统计期内完成、意见为按期解除的综合诊断评估"),
+            "强制隔离戒毒诊断评估办法 Art. 3",
+            TALLY,
+            metrics=("evaluations_on_time_release",),
+        ),
+        Indicator(
+            "evaluations_extension",
+            _("诊断评估：延长期限"),
+            _("统计期内完成、意见为延长戒毒期限的综合诊断评估"),
+            "强制隔离戒毒诊断评估办法 Art. 3",
+            TALLY,
+            metrics=("evaluations_extension",),
+        ),
+        Indicator(
+            "released",
+            _("解除（出所、期满）人数"),
+            _("统计期内强制隔离戒毒解除、社区戒毒（康复）期满或按协议结束的人次（解除队列）"),
+            _SRC_JIEDU,
+            COHORT,
+        ),
+        *[
+            Indicator(
+                f"followed_{k}y",
+                format_lazy(_("满{k}年可统计"), k=k),
+                format_lazy(_("解除队列中解除已满{k}年、期间未死亡或离境的"), k=k),
+                _SRC_JIEDU,
+                COHORT,
+            )
+            for k in HORIZONS
+        ],
+        *[
+            Indicator(
+                f"no_relapse_{k}y",
+                format_lazy(_("{k}年内未发现复吸"), k=k),
+                format_lazy(_("满{k}年可统计的人次中，解除后{k}年内未发现吸毒的"), k=k),
+                _SRC_JIEDU,
+                COHORT,
+            )
+            for k in HORIZONS
+        ],
+        Indicator(
+            "relapsed_1y",
+            _("1年内复吸"),
+            _(
+                "满1年可统计的人次中，解除后1年内发现吸毒的（阳性检测、回访发现复吸、因吸毒再次决定）"
+            ),
+            _SRC_JIEDU,
+            COHORT,
+        ),
+    ]
+}
+
+RATES: dict[str, Rate] = {
+    r.code: r
+    for r in [
+        Rate(
+            "reporting_rate",
+            _("社区戒毒（康复）报到率"),
+            _("按期报到 ÷ 应报到"),
+            "戒毒条例 Art. 14, 38",
+            "community_reported_on_time",
+            "community_due",
+        ),
+        Rate(
+            "execution_rate",
+            _("社区戒毒（康复）执行率"),
+            _("实际执行 ÷ 应报到（全国目标：2020年不低于97%）"),
+            _SRC_PLAN16,
+            "community_executed",
+            "community_due",
+        ),
+        Rate(
+            "test_completion_rate",
+            _("定期检测完成率"),
+            _("已检测 ÷ 应检测"),
+            "戒毒条例 Art. 19",
+            "tests_done",
+            "tests_due",
+        ),
+        Rate(
+            "visit_completion_rate",
+            _("回访完成率"),
+            _("已回访 ÷ 应回访"),
+            _SRC_JIEDU,
+            "visits_done",
+            "visits_due",
+        ),
+        *[
+            Rate(
+                f"abstinence_rate_{k}y",
+                format_lazy(_("{k}年操守保持率"), k=k),
+                format_lazy(_("{k}年内未发现复吸 ÷ 满{k}年可统计（按解除年份分队列）"), k=k),
+                _SRC_JIEDU,
+                f"no_relapse_{k}y",
+                f"followed_{k}y",
+            )
+            for k in HORIZONS
+        ],
+        Rate(
+            "relapse_rate_1y",
+            _("1年复吸率"),
+            _("1年内复吸 ÷ 满1年可统计"),
+            _SRC_JIEDU,
+            "relapsed_1y",
+            "followed_1y",
+        ),
+    ]
+}
+
+
+# --- computing a table ---------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    key: str  # a child's path, or "" for records kept at the unit itself
+    unit: object | None  # the child OrgUnit (None for the unit's own row and the total)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def rate(self, code: str) -> float | None:
+        rate = RATES[code]
+        denominator = self.counts.get(rate.denominator, 0)
+        if not denominator:
+            return None
+        return self.counts.get(rate.numerator, 0) / denominator
+
+
+@dataclass
+class Table:
+    unit: object
+    period: Period
+    total: Row
+    rows: list[Row]  # one per child with any figure, then the unit's own row if it has any
+
+
+def _tally_months(indicator: Indicator, period: Period) -> tuple[date, date]:
+    months = period.months()
+    if indicator.completed_months:
+        this_month = clock.today().replace(day=1)
+        months = [m for m in months if m < this_month]
+    if not months:
+        return date(1, 1, 1), date(1, 1, 1)  # an empty range
+    return months[0], months[-1]
+
+
+def _grouped(model, path_field: str, prefix: str, width: int, aggregates: dict, base=None):
+    qs = model.objects.filter(**{f"{path_field}__startswith": prefix})
+    if base is not None:
+        qs = qs.filter(base)
+    rows = (
+        qs.annotate(child=Substr(path_field, 1, width))
+        .values("child")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {r.pop("child"): r for r in rows}
+
+
+def _cohort_rows(prefix: str, period: Period, *, exact: bool = False):
+    qs = MeasureFact.objects.filter(
+        released=True, ended_on__gte=period.start, ended_on__lte=period.as_of
+    )
+    qs = qs.filter(home_path=prefix) if exact else qs.filter(home_path__startswith=prefix)
+    return qs.values_list("home_path", "person_id", "kind", "ended_on", "relapse_on", "censored_on")
+
+
+def cohort_flags(ended: date, relapse: date | None, censored: date | None, today: date):
+    """The cohort codes one release counts in (released, followed_Ny, no_relapse_Ny, relapsed_1y).
+    A release is followed for N years when N years have passed without death or departure; it
+    kept abstinence if no use was detected before the N-year day."""
+    codes = ["released"]
+    for k in HORIZONS:
+        horizon = add_years(ended, k)
+        if horizon > today or (censored is not None and censored < horizon):
+            continue
+        codes.append(f"followed_{k}y")
+        if relapse is None or relapse >= horizon:
+            codes.append(f"no_relapse_{k}y")
+        elif k == 1:
+            codes.append("relapsed_1y")
+    return codes
+
+
+def table(unit, period: Period) -> Table:
+    """Every indicator for `unit` and each of its children (drill-down one level)."""
+    from jiedu.orgs.models import OrgUnit
+
+    prefix, width = unit.path, len(unit.path) + OrgUnit.steplen
+    counts: dict[str, Counter] = defaultdict(Counter)
+
+    def merge(grouped):
+        for child, values in grouped.items():
+            counts[child].update({k: v or 0 for k, v in values.items()})
+
+    for model, fact, path_field in (
+        (PersonFact, PERSON, "unit_path"),
+        (MeasureFact, MEASURE, "unit_path"),
+        (MeasureFact, MEASURE, "home_path"),
+    ):
+        aggregates = {
+            i.code: Count("pk", filter=i.q(period))
+            for i in INDICATORS.values()
+            if i.fact == fact and i.path_field == path_field
+        }
+        if aggregates:
+            merge(_grouped(model, path_field, prefix, width, aggregates))
+    tallies = [i for i in INDICATORS.values() if i.fact == TALLY]
+    aggregates = {}
+    for i in tallies:
+        start, end = _tally_months(i, period)
+        aggregates[i.code] = Sum(
+            "value", filter=Q(metric__in=i.metrics, month__gte=start, month__lte=end)
+        )
+    merge(
+        _grouped(
+            MonthlyTally,
+            "unit_path",
+            prefix,
+            width,
+            aggregates,
+            base=Q(month__gte=period.start, month__lte=period.end),
+        )
+    )
+    today = clock.today()
+    for path, _pid, _kind, ended, relapse, censored in _cohort_rows(prefix, period):
+        counts[path[:width]].update(cohort_flags(ended, relapse, censored, today))
+
+    children = {
+        u.path: u for u in OrgUnit.objects.filter(path__startswith=prefix, depth=unit.depth + 1)
+    }
+    rows = [Row(path, children[path], dict(counts[path])) for path in sorted(children)]
+    rows = [r for r in rows if any(r.counts.values()) or r.unit.kind in _DIVISIONS]
+    if any(counts[prefix].values()):
+        rows.append(Row("", None, dict(counts[prefix])))
+    total = Counter()
+    for c in counts.values():
+        total.update(c)
+    return Table(unit, period, Row("total", None, dict(total)), rows)
+
+
+_DIVISIONS = {"province", "city", "county", "township"}
+
+
+def person_ids(code: str, prefix: str, period: Period, *, exact: bool = False):
+    """The persons behind the figure `code` for the subtree at `prefix` (or the unit itself,
+    `exact`): a queryset of person ids, or a list for the cohort figures. The same filters as
+    `table()`."""
+    indicator = INDICATORS[code]
+    if indicator.fact in (PERSON, MEASURE):
+        model = PersonFact if indicator.fact == PERSON else MeasureFact
+        path = indicator.path_field
+        where = {path: prefix} if exact else {f"{path}__startswith": prefix}
+        return model.objects.filter(indicator.q(period), **where).values("person_id")
+    if indicator.fact == COHORT:
+        today = clock.today()
+        return sorted(
+            {
+                pid
+                for _p, pid, _k, ended, relapse, censored in _cohort_rows(
+                    prefix, period, exact=exact
+                )
+                if code in cohort_flags(ended, relapse, censored, today)
+            }
+        )
+    return _tally_person_ids(indicator, prefix, period, exact)
+
+
+def _tally_person_ids(indicator: Indicator, prefix: str, period: Period, exact: bool):
+    from jiedu.aftercare.models import FollowUpVisit
+    from jiedu.community.choices import TEST_KINDS, DueStatus
+    from jiedu.community.models import DueItem
+    from jiedu.evaluations.choices import EvaluationStatus
+    from jiedu.evaluations.models import Evaluation
+    from jiedu.measures.clocks import add_months
+
+    start, end = _tally_months(indicator, period)
+    last_day = add_months(end, 1)  # exclusive
+    path = "__startswith" if not exact else ""
+    metric = indicator.metrics[0]
+    if metric.startswith("tests_"):
+        qs = DueItem.objects.filter(kind__in=TEST_KINDS, due_on__gte=start, due_on__lt=last_day)
+        qs = qs.exclude(status=DueStatus.CANCELLED).filter(**{f"case__unit__path{path}": prefix})
+        if metric == "tests_done":
+            qs = qs.filter(status=DueStatus.DONE)
+    elif metric.startswith("visits_"):
+        qs = FollowUpVisit.objects.filter(due_on__gte=start, due_on__lt=last_day)
+        qs = qs.filter(**{f"plan__unit__path{path}": prefix})
+        if metric == "visits_done":
+            qs = qs.filter(visited_on__isnull=False)
+    else:
+        qs = Evaluation.objects.filter(
+            status=EvaluationStatus.COMPLETED,
+            opinion=metric.removeprefix("evaluations_"),
+            evaluated_on__gte=start,
+            evaluated_on__lt=last_day,
+            **{f"admission__facility__path{path}": prefix},
+        )
+    return qs.values("person_id").distinct()
+
+
+# --- time to relapse -----------------------------------------------------------------------
+
+
+@dataclass
+class SurvivalCurve:
+    label: str
+    months: list[int]
+    survival: list[float]
+    lower: list[float]
+    upper: list[float]
+    at_risk: list[int]
+    releases: int
+    relapses: int
+
+
+def survival_curves(prefix: str, period: Period, *, horizon_months: int = 36) -> list:
+    """Time from release to the first detected use, as Kaplan–Meier curves with 95% confidence
+    bands (lifelines), one per kind of release, for the releases of the period. Follow-up ends
+    (censoring) at death, departure or today."""
+    from lifelines import KaplanMeierFitter
+
+    today = clock.today()
+    groups = {
+        MeasureKind.COMPULSORY_ISOLATION: (_("强制隔离戒毒解除"), Counter()),
+        "community": (_("社区戒毒（康复）期满"), Counter()),
+    }
+    for _p, _pid, kind, ended, relapse, censored in _cohort_rows(prefix, period):
+        key = kind if kind == MeasureKind.COMPULSORY_ISOLATION else "community"
+        end = relapse or min(filter(None, (censored, today)))
+        months = max(0, (end - ended).days) * 12 // 365
+        observed = relapse is not None and months <= horizon_months
+        groups[key][1][(min(months, horizon_months), observed)] += 1
+    curves = []
+    for label, counter in groups.values():
+        if not counter:
+            continue
+        items = sorted(counter.items())
+        durations = [m for (m, _e), _n in items]
+        events = [e for (_m, e), _n in items]
+        weights = [n for _key, n in items]
+        kmf = KaplanMeierFitter(alpha=0.05)
+        kmf.fit(durations, event_observed=events, weights=weights)
+        sf = kmf.survival_function_.iloc[:, 0]
+        ci = kmf.confidence_interval_survival_function_
+        table_ = kmf.event_table
+        curves.append(
+            SurvivalCurve(
+                label=str(label),
+                months=[int(t) for t in sf.index],
+                survival=[round(float(v), 4) for v in sf.values],
+                lower=[round(float(v), 4) for v in ci.iloc[:, 0].values],
+                upper=[round(float(v), 4) for v in ci.iloc[:, 1].values],
+                at_risk=[int(v) for v in table_["at_risk"].values],
+                releases=sum(weights),
+                relapses=sum(n for (_m, e), n in counter.items() if e),
+            )
+        )
+    return curves
