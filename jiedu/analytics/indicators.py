@@ -469,6 +469,66 @@ def table(unit, period: Period) -> Table:
 _DIVISIONS = {"province", "city", "county", "township"}
 
 
+def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float | None]]:
+    """The figures `codes` (indicators or rates) for `unit`'s subtree in each of `periods`, for
+    trend charts: one query per fact table whatever the number of periods."""
+    wanted = set()
+    for code in codes:
+        if code in RATES:
+            wanted |= {RATES[code].numerator, RATES[code].denominator}
+        else:
+            wanted.add(code)
+    found: dict[tuple[str, int], int] = defaultdict(int)
+    for model, fact, path_field in (
+        (PersonFact, PERSON, "unit_path"),
+        (MeasureFact, MEASURE, "unit_path"),
+        (MeasureFact, MEASURE, "home_path"),
+    ):
+        aggregates = {
+            f"{i.code}__{n}": Count("pk", filter=i.q(p))
+            for i in INDICATORS.values()
+            if i.code in wanted and i.fact == fact and i.path_field == path_field
+            for n, p in enumerate(periods)
+        }
+        if aggregates:
+            qs = model.objects.filter(**{f"{path_field}__startswith": unit.path})
+            for key, value in qs.aggregate(**aggregates).items():
+                code, n = key.rsplit("__", 1)
+                found[code, int(n)] += value or 0
+    tallies = [i for i in INDICATORS.values() if i.code in wanted and i.fact == TALLY]
+    if tallies:
+        aggregates = {}
+        for i in tallies:
+            for n, p in enumerate(periods):
+                start, end = _tally_months(i, p)
+                aggregates[f"{i.code}__{n}"] = Sum(
+                    "value", filter=Q(metric__in=i.metrics, month__gte=start, month__lte=end)
+                )
+        qs = MonthlyTally.objects.filter(unit_path__startswith=unit.path)
+        for key, value in qs.aggregate(**aggregates).items():
+            code, n = key.rsplit("__", 1)
+            found[code, int(n)] += value or 0
+    if any(INDICATORS[c].fact == COHORT for c in wanted):
+        today = clock.today()
+        for n, p in enumerate(periods):
+            for _p, _pid, _k, ended, relapse, censored in _cohort_rows(unit.path, p):
+                for flag in cohort_flags(ended, relapse, censored, today):
+                    found[flag, n] += 1
+    result = {}
+    for code in codes:
+        if code in RATES:
+            rate = RATES[code]
+            result[code] = [
+                found[rate.numerator, n] / found[rate.denominator, n]
+                if found[rate.denominator, n]
+                else None
+                for n in range(len(periods))
+            ]
+        else:
+            result[code] = [found[code, n] for n in range(len(periods))]
+    return result
+
+
 def person_ids(code: str, prefix: str, period: Period, *, exact: bool = False):
     """The persons behind the figure `code` for the subtree at `prefix` (or the unit itself,
     `exact`): a queryset of person ids, or a list for the cohort figures. The same filters as

@@ -167,3 +167,15 @@ def test_cohort_flags(ended, relapse, censored, expected):
     d = lambda v: v and date.fromisoformat(v)  # noqa: E731
     flags = indicators.cohort_flags(d(ended), d(relapse), d(censored), date(2026, 6, 30))
     assert set(flags) - {"released"} == expected
+
+
+def test_trend_equals_the_tables_of_each_period(cast, province):
+    periods = ["2023", "2024", "2025", "2026"]
+    codes = ["existing", "newly_found", "community_due", "released", "execution_rate"]
+    with at("2026-06-30"):
+        trend = indicators.trend(cast.city, codes, [parse_period(p) for p in periods])
+    for n, period in enumerate(periods):
+        table = compute(cast.city, period).total
+        for code in codes[:-1]:
+            assert trend[code][n] == table.counts.get(code, 0), (code, period)
+        assert trend["execution_rate"][n] == table.rate("execution_rate")
