@@ -101,8 +101,25 @@ def control_state(facts: ControlFacts, on: date | None = None) -> ControlState:
     return ControlState(True, start_on, start_kind, exit_on, last_use)
 
 
-def collect_facts(person_ids) -> dict[int, ControlFacts]:
-    """The facts of each person in `person_ids`, in five queries whatever their number."""
+@dataclass(frozen=True)
+class PkRange:
+    """The persons with `first <= pk <= last`: how a rebuild reads a chunk (a range scan, and
+    no query with thousands of parameters)."""
+
+    first: int
+    last: int
+
+
+def person_filter(persons, field: str = "person_id") -> dict:
+    """Filter keywords selecting `persons` (a PkRange or an iterable of ids) by `field`."""
+    if isinstance(persons, PkRange):
+        return {f"{field}__gte": persons.first, f"{field}__lte": persons.last}
+    return {f"{field}__in": list(persons)}
+
+
+def collect_facts(persons) -> dict[int, ControlFacts]:
+    """The facts of each person in `persons` (ids or a PkRange), in five queries whatever their
+    number."""
     from jiedu.aftercare.choices import VisitStatus, VisitTestResult
     from jiedu.aftercare.models import FollowUpVisit
     from jiedu.centres.choices import TestResult as FacilityResult
@@ -112,12 +129,15 @@ def collect_facts(person_ids) -> dict[int, ControlFacts]:
     from jiedu.measures.models import Measure
     from jiedu.people.models import Person
 
-    ids = list(person_ids)
+    if not isinstance(persons, PkRange):
+        persons = list(persons)
     facts = {
         pk: ControlFacts(registered_on=timezone.localdate(created))
-        for pk, created in Person.objects.filter(pk__in=ids).values_list("pk", "created_at")
+        for pk, created in Person.objects.filter(**person_filter(persons, "pk")).values_list(
+            "pk", "created_at"
+        )
     }
-    measures = Measure.objects.filter(person_id__in=ids).values_list(
+    measures = Measure.objects.filter(**person_filter(persons)).values_list(
         "person_id", "kind", "status", "ground", "decided_on", "reported_on", "ended_on",
         "end_reason",
     )  # fmt: skip
@@ -137,16 +157,15 @@ def collect_facts(person_ids) -> dict[int, ControlFacts]:
         if reason == EndReason.DEATH and ended:
             f.died_on = min(filter(None, (f.died_on, ended)))
     tests = CommunityDrugTest.objects.filter(
-        person_id__in=ids, result=CommunityResult.POSITIVE
+        result=CommunityResult.POSITIVE, **person_filter(persons)
     ).values_list("person_id", "taken_on")
     facility_tests = FacilityDrugTest.objects.filter(
-        person_id__in=ids, result=FacilityResult.POSITIVE
+        result=FacilityResult.POSITIVE, **person_filter(persons)
     ).values_list("person_id", "tested_on")
     for pid, day in [*tests, *facility_tests]:
         facts[pid].uses.append(day)
-    visits = FollowUpVisit.objects.filter(person_id__in=ids, visited_on__isnull=False).values_list(
-        "person_id", "visited_on", "status", "test_result"
-    )
+    visits = FollowUpVisit.objects.filter(visited_on__isnull=False, **person_filter(persons))
+    visits = visits.values_list("person_id", "visited_on", "status", "test_result")
     for pid, day, status, test in visits:
         f = facts[pid]
         if status == VisitStatus.RELAPSED or test == VisitTestResult.POSITIVE:

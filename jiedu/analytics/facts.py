@@ -13,7 +13,13 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
-from jiedu.aftercare.control import ControlFacts, collect_facts, control_state
+from jiedu.aftercare.control import (
+    ControlFacts,
+    PkRange,
+    collect_facts,
+    control_state,
+    person_filter,
+)
 from jiedu.core import clock
 from jiedu.measures.choices import EndReason, MeasureStatus
 from jiedu.measures.models import Measure
@@ -57,18 +63,15 @@ def _first_after(days: list[date], after: date) -> date | None:
     return min((d for d in days if d > after), default=None)
 
 
-def compute_person_facts(person_ids: Iterable[int]) -> tuple[list[PersonFact], list[MeasureFact]]:
-    """Fact rows of these persons, in a fixed number of queries."""
-    ids = list(person_ids)
-    control = collect_facts(ids)
+def compute_person_facts(persons) -> tuple[list[PersonFact], list[MeasureFact]]:
+    """Fact rows of these persons (ids or a PkRange), in a fixed number of queries."""
+    if not isinstance(persons, PkRange):
+        persons = list(persons)
+    control = collect_facts(persons)
     today = clock.today()
-    persons = dict(
-        Person.objects.filter(pk__in=ids, status=PersonStatus.ACTIVE).values_list(
-            "pk", "managing_unit__path"
-        )
-    )
+    active = Person.objects.filter(status=PersonStatus.ACTIVE, **person_filter(persons, "pk"))
     person_rows = []
-    for pk, path in persons.items():
+    for pk, path in active.values_list("pk", "managing_unit__path"):
         facts = control[pk]
         # The abstinence clock ignores death and departure; the indicators count those apart.
         alive = ControlFacts(facts.registered_on, facts.uses, facts.starts, facts.in_isolation)
@@ -87,7 +90,7 @@ def compute_person_facts(person_ids: Iterable[int]) -> tuple[list[PersonFact], l
             )
         )
     measure_rows = []
-    measures = Measure.objects.filter(person_id__in=ids).values_list(
+    measures = Measure.objects.filter(**person_filter(persons)).values_list(
         "pk", "person_id", "kind", "executing_unit__path", "person__managing_unit__path",
         "decided_on", "report_due_by", "reported_on", "status", "ended_on", "end_reason",
     )  # fmt: skip
@@ -121,14 +124,15 @@ def compute_person_facts(person_ids: Iterable[int]) -> tuple[list[PersonFact], l
     return person_rows, measure_rows
 
 
-def save_person_facts(person_ids: Iterable[int]) -> None:
-    """Bring the fact rows of these persons in line with their records (upsert; a merged file
-    loses its row)."""
-    ids = list(person_ids)
-    person_rows, measure_rows = compute_person_facts(ids)
+def save_person_facts(persons) -> None:
+    """Bring the fact rows of these persons (ids or a PkRange) in line with their records
+    (upsert; a merged file loses its row)."""
+    if not isinstance(persons, PkRange):
+        persons = list(persons)
+    person_rows, measure_rows = compute_person_facts(persons)
     with transaction.atomic():
-        PersonFact.objects.filter(person_id__in=ids).exclude(
-            person_id__in=[r.person_id for r in person_rows]
+        PersonFact.objects.filter(**person_filter(persons)).exclude(
+            person__status=PersonStatus.ACTIVE
         ).delete()
         PersonFact.objects.bulk_create(
             person_rows,

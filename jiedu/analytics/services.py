@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
+from jiedu.aftercare.control import PkRange
 from jiedu.people.models import Person
 
 from . import facts
@@ -21,7 +22,8 @@ def rebuild_facts(*, chunk: int = 5000, progress: Callable[[str], None] | None =
     # counted (the measure happened) under their own person.
     ids = list(Person.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
-        facts.save_person_facts(ids[start : start + chunk])
+        block = ids[start : start + chunk]
+        facts.save_person_facts(PkRange(block[0], block[-1]))
         say(f"persons {min(start + chunk, len(ids))}/{len(ids)}")
     tallies = facts.compute_tallies(None)
     with transaction.atomic():
