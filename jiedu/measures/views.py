@@ -11,20 +11,29 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiedu.core import clock
 from jiedu.core.audit import log_access
+from jiedu.core.export import Column, export_response
 from jiedu.core.models import AccessAction
-from jiedu.core.permissions import has_perm
-from jiedu.core.views import apply_validation_error, next_url
+from jiedu.core.permissions import has_perm, scope_q
+from jiedu.core.views import (
+    apply_validation_error,
+    next_url,
+    paginate,
+    query_param,
+    render_list,
+)
 from jiedu.people.access import get_person_for_user
+from jiedu.people.querysets import mask_query, search_by_person
 
 from . import forms, services
 from .access import get_measure_for_user
-from .choices import MeasureKind
+from .choices import ACTIVE_STATUSES, MeasureKind, MeasureStatus
 from .documents import CommunityRehabNotice, render_community_rehab_notice
-from .models import Notice
+from .models import MEASURE_SCOPE, Measure, Notice
 
 # action -> (form class, service call)
 ACTIONS = {
@@ -117,6 +126,105 @@ def _detail_context(request, measure, failed: tuple[str, object] | None = None) 
         else [],
         "following": measure.following.all(),
     }
+
+
+# --- The list of measures and its export --------------------------------------------------------
+
+
+def _list_filters(request) -> dict:
+    """The list's filters from the query string; values that are not choices are ignored."""
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    return {
+        "q": query_param(request),
+        "kind": kind if kind in MeasureKind.values else "",
+        "status": status if status in MeasureStatus.values or status == "open" else "",
+    }
+
+
+def _filtered(queryset, filters: dict):
+    if filters["kind"]:
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters["status"] == "open":
+        queryset = queryset.filter(status__in=ACTIVE_STATUSES)
+    elif filters["status"]:
+        queryset = queryset.filter(status=filters["status"])
+    return search_by_person(queryset, filters["q"]).select_related(
+        "person", "executing_unit", "deciding_organ"
+    )
+
+
+def _filters_text(filters: dict) -> str:
+    """What the access log keeps of the filters (identifiers in the search masked)."""
+    parts = ["measures"]
+    if filters["q"]:
+        parts.append(f"q={mask_query(filters['q'])}")
+    parts.extend(f"{k}={filters[k]}" for k in ("kind", "status") if filters[k])
+    return " ".join(parts)
+
+
+@login_required
+def measure_list(request):
+    """Measures in the user's scope (executed, decided, or of a person the unit manages)."""
+    if not has_perm(request.user, "measures.view_measure"):
+        raise Http404
+    filters = _list_filters(request)
+    measures = _filtered(Measure.objects.restrict(request.user, "view"), filters)
+    page = paginate(request, measures.order_by("-decided_on", "-id"))
+    log_access(
+        AccessAction.SEARCH_PERSON,
+        user=request.user,
+        query=_filters_text(filters),
+        result_count=page.paginator.count,
+    )
+    return render_list(
+        request,
+        "measures/measure_list.html",
+        "measures/_measure_rows.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kinds": MeasureKind.choices,
+            "statuses": MeasureStatus.choices,
+            "can_export": has_perm(request.user, "people.export_person"),
+        },
+    )
+
+
+EXPORT_COLUMNS = [
+    Column(gettext_lazy("姓名"), "person.name"),
+    Column(gettext_lazy("证件号码"), "person.id_number_masked", width=22),
+    Column(gettext_lazy("措施"), lambda m: m.get_kind_display(), width=14),
+    Column(gettext_lazy("状态"), lambda m: m.get_status_display(), width=14),
+    Column(gettext_lazy("决定机关"), "deciding_organ.name", width=24),
+    Column(gettext_lazy("决定书文号"), "decision_number", width=26),
+    Column(gettext_lazy("决定日期"), "decided_on", width=12),
+    Column(gettext_lazy("送达日期"), "served_on", width=12),
+    Column(gettext_lazy("执行单位"), "executing_unit.name", width=24),
+    Column(gettext_lazy("期限（月）"), "term_months", width=10),
+    Column(gettext_lazy("报到截止日"), "report_due_by", width=12),
+    Column(gettext_lazy("报到日期"), "reported_on", width=12),
+    Column(gettext_lazy("期限届满日"), "term_end", width=12),
+    Column(gettext_lazy("结束日期"), "ended_on", width=12),
+    Column(gettext_lazy("结束原因"), lambda m: m.get_end_reason_display(), width=16),
+]
+
+
+@login_required
+def measure_export(request, fmt: str = "xlsx"):
+    """The list as filtered, as a spreadsheet: the measures the user sees on the page that lie
+    within the scope of their export permission (people.export_person)."""
+    if not has_perm(request.user, "people.export_person"):
+        raise Http404
+    filters = _list_filters(request)
+    measures = Measure.objects.restrict(request.user, "view")
+    export_scope = scope_q(request.user, "people.export_person", MEASURE_SCOPE)
+    if export_scope is not None:
+        measures = measures.filter(export_scope)
+    rows = _filtered(measures, filters).order_by("-decided_on", "-id")
+    return export_response(
+        request, rows, EXPORT_COLUMNS, name=_("戒毒措施"), fmt=fmt, query=_filters_text(filters)
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.person_list, name="person_list"),
     path("new/", views.person_create, name="person_create"),
     path("export.csv", views.person_export, name="person_export"),
+    path("export.xlsx", views.person_export, {"fmt": "xlsx"}, name="person_export_xlsx"),
     path("<uuid:uuid>/", views.person_detail, name="person_detail"),
     path("<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
     path("<uuid:uuid>/health/", views.health_edit, name="health_edit"),

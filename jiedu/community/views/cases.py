@@ -10,10 +10,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiedu.core import clock
 from jiedu.core.audit import log_access
+from jiedu.core.export import Column, export_response
 from jiedu.core.models import AccessAction
 from jiedu.core.permissions import has_perm, has_perm_any, scope_q
 from jiedu.core.views import apply_validation_error, next_url, paginate, query_param, render_list
@@ -28,6 +30,7 @@ from ..access import VIEW, get_case_for_user, get_record_for_user, get_unit_for_
 from ..choices import CaseState, TransferStatus
 from ..forms import cases as forms
 from ..models import Agreement, CaseAlert, CaseTransfer, CommunityCase, TeamMember
+from ..models.base import CASE_SCOPE
 from ..sections import render_sections
 from ..services import cases as case_services
 from ..services import team
@@ -147,6 +150,7 @@ def case_list(request, code):
         "filters": filters,
         "q": query_param(request),
         "today": clock.today(),
+        "can_export": has_perm(request.user, "people.export_person"),
         "caseloads": case_services.caseloads(workers, unit),
         # Cases moved away keep their history here (戒毒条例 Art. 22).
         "moved_out": CaseTransfer.objects.restrict(request.user, "view")
@@ -157,6 +161,53 @@ def case_list(request, code):
     }
     return render_list(
         request, "community/cases/case_list.html", "community/cases/_case_rows.html", context
+    )
+
+
+CASE_EXPORT_COLUMNS = [
+    Column(gettext_lazy("姓名"), "person.name"),
+    Column(gettext_lazy("证件号码"), "person.id_number_masked", width=22),
+    Column(gettext_lazy("措施"), lambda c: c.measure.get_kind_display(), width=12),
+    Column(gettext_lazy("决定书文号"), "measure.decision_number", width=26),
+    Column(gettext_lazy("执行地"), "unit.name", width=20),
+    Column(gettext_lazy("个案状态"), lambda c: c.get_state_display(), width=12),
+    Column(gettext_lazy("逾期未报到"), lambda c: c.overdue == 0, width=10),
+    Column(gettext_lazy("报到截止日"), "measure.report_due_by", width=12),
+    Column(gettext_lazy("报到日期"), "measure.reported_on", width=12),
+    Column(gettext_lazy("期限届满日"), "measure.term_end", width=12),
+    Column(gettext_lazy("责任专干"), lambda c: str(c.worker) if c.worker else "", width=14),
+    Column(gettext_lazy("信用等级"), lambda c: c.get_credit_tier_display(), width=10),
+    Column(gettext_lazy("风险等级"), lambda c: c.get_risk_class_display(), width=10),
+]
+
+
+@login_required
+def case_export(request, code, fmt="xlsx"):
+    """The township's list as filtered, as a spreadsheet: the open cases the user sees on the
+    page that lie within the scope of their export permission (people.export_person)."""
+    unit = get_unit_for_user(request.user, code)
+    if not has_perm(request.user, "people.export_person"):
+        raise Http404("no export permission")
+    filters = forms.CaseFilterForm(request.GET or None, workers=case_services.workers_at(unit))
+    cases, q = _case_rows(request, unit, filters)
+    export_scope = scope_q(request.user, "people.export_person", CASE_SCOPE)
+    if export_scope is not None:
+        cases = cases.filter(export_scope)
+    data = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    query = " ".join(
+        [
+            f"community {unit.code}",
+            *(f"{k}={v}" for k, v in data.items() if v and k != "q"),
+            *([f"q={mask_query(q)}"] if q else []),
+        ]
+    )
+    return export_response(
+        request,
+        cases,
+        CASE_EXPORT_COLUMNS,
+        name=_("社区戒毒（康复）个案"),
+        fmt=fmt,
+        query=query,
     )
 
 
@@ -455,6 +506,8 @@ urlpatterns = [
     path("cases/<int:pk>/transfer/", casetransfer_create, name="casetransfer_create"),
     path("transfers/<int:pk>/report/", casetransfer_report, name="casetransfer_report"),
     path("alerts/<int:pk>/seen/", casealert_seen, name="casealert_seen"),
+    path("<str:code>/export.xlsx", case_export, {"fmt": "xlsx"}, name="case_export"),
+    path("<str:code>/export.csv", case_export, {"fmt": "csv"}, name="case_export_csv"),
     # Last: one path segment, the unit code.
     path("<str:code>/", case_list, name="case_list"),
 ]
