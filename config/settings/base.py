@@ -185,3 +185,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("JIEDU_LOG_LEVEL", "INFO")},
 }
+
+# ECharts animation on the dashboards (the test settings turn it off).
+JIEDU_CHART_ANIMATION = True

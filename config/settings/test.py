@@ -19,3 +19,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Dashboards draw their charts without animation in tests (issue 6): screenshots and assertions
+# see the final frame.
+JIEDU_CHART_ANIMATION = False

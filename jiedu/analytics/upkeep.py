@@ -45,12 +45,15 @@ def _flush_scheduled(connection) -> bool:
 def mark(*, persons=(), paths=()) -> None:
     """Recompute the facts of these persons and the tallies of these units after commit."""
     state = _state()
+    # A flush is pending if marks wait and one is on the connection's list; once a flush has
+    # run (commit, or a test running the callbacks) the marks are empty and a new one is due.
+    pending = bool(state.persons or state.paths)
     state.persons.update(p for p in persons if p)
     state.paths.update(p for p in paths if p)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         flush()
-    elif not _flush_scheduled(connection):
+    elif not pending or not _flush_scheduled(connection):
         transaction.on_commit(flush)
 
 
