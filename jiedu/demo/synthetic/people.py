@@ -16,6 +16,15 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from jiedu.core.crypto import blind_index
+from jiedu.demo.province import (
+    DRUGS_OLD,
+    DRUGS_YOUNG,
+    FEMALE_CHARS,
+    MALE_CHARS,
+    MINORITIES,
+    ROADS,
+    SURNAMES,
+)
 from jiedu.people.choices import IdType, Relation
 from jiedu.people.models import (
     DrugUse,
@@ -30,18 +39,6 @@ from jiedu.utilities import pinyin, resident_id
 
 from .writer import Table
 
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛"
-)
-MALE_CHARS = "伟强军磊勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆旭宁龙林峰建国志文海东亮成洋晨阳春"
-FEMALE_CHARS = "芳娜敏静丽艳娟霞玲婷雪慧燕红琳倩颖洁梅莉兰萍晶丹月欣怡佳秀英桂珍凤琴"
-MINORITIES = ("02", "03", "04", "06", "07", "08", "09", "11", "15", "25")
-ROADS = ("解放路", "人民路", "建设路", "和平街", "中山路", "文化路", "滨江路", "新华路", "胜利街")
-DRUGS_YOUNG = (("methamphetamine", 50), ("ketamine", 14), ("mdma", 8), ("meth_tablet", 8),
-               ("cannabis", 8), ("heroin", 6), ("etomidate", 3))  # fmt: skip
-DRUGS_OLD = (("heroin", 45), ("methamphetamine", 35), ("meth_tablet", 6), ("opium", 4),
-             ("ketamine", 4), ("morphine", 2))  # fmt: skip
 RECORDER = "合成数据"  # recorded_by / actor name on every generated row
 
 PERSON = Table(
