@@ -30,9 +30,12 @@ logger = logging.getLogger(__name__)
 _pending = threading.local()
 
 
-def _state():
-    if not hasattr(_pending, "persons"):
-        _pending.persons, _pending.paths = set(), set()
+def _state(connection):
+    """The marks waiting for this transaction's commit. Marks left from a transaction that
+    rolled back (its callbacks dropped) are forgotten when the next transaction begins."""
+    outer = connection.atomic_blocks[0] if connection.atomic_blocks else None
+    if not hasattr(_pending, "persons") or _pending.outer is not outer:
+        _pending.persons, _pending.paths, _pending.outer = set(), set(), outer
     return _pending
 
 
@@ -44,13 +47,13 @@ def _flush_scheduled(connection) -> bool:
 
 def mark(*, persons=(), paths=()) -> None:
     """Recompute the facts of these persons and the tallies of these units after commit."""
-    state = _state()
+    connection = transaction.get_connection()
+    state = _state(connection)
     # A flush is pending if marks wait and one is on the connection's list; once a flush has
     # run (commit, or a test running the callbacks) the marks are empty and a new one is due.
     pending = bool(state.persons or state.paths)
     state.persons.update(p for p in persons if p)
     state.paths.update(p for p in paths if p)
-    connection = transaction.get_connection()
     if not connection.in_atomic_block:
         flush()
     elif not pending or not _flush_scheduled(connection):
@@ -58,7 +61,7 @@ def mark(*, persons=(), paths=()) -> None:
 
 
 def flush() -> None:
-    state = _state()
+    state = _pending
     persons, paths = state.persons, state.paths
     state.persons, state.paths = set(), set()
     try:

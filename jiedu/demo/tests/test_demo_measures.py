@@ -47,7 +47,7 @@ from jiedu.measures.models import (
     Notice,
 )
 from jiedu.orgs.choices import UnitKind
-from jiedu.people.models import PersonEvent
+from jiedu.people.models import Person, PersonEvent
 from jiedu.worklists import sections
 
 K = MeasureKind
@@ -376,3 +376,26 @@ def test_community_cases_are_in_every_state_and_fill_the_workers_day(loaded, cli
     client.force_login(user("demo_worker"))
     page = client.get("/community/my/")
     assert page.status_code == 200
+
+
+# --- Indicator facts -------------------------------------------------------------------------
+
+
+def test_the_indicator_facts_kept_by_the_writes_equal_a_rebuild(loaded):
+    from jiedu.analytics import upkeep
+    from jiedu.analytics.models import MeasureFact, MonthlyTally, PersonFact
+    from jiedu.analytics.services import rebuild_facts
+
+    def snapshot():
+        return [
+            sorted(m.objects.values_list(*[f.attname for f in m._meta.concrete_fields]))
+            for m in (PersonFact, MeasureFact)
+        ] + [sorted(MonthlyTally.objects.values_list("metric", "unit_path", "month", "value"))]
+
+    # The load ran inside this module's transaction, so its commits have not happened: run the
+    # refresh the commits would have run, with every person and unit the demo's writes marked.
+    upkeep.flush()
+    kept = snapshot()
+    assert len(kept[0]) == Person.objects.filter(status="active").count()
+    rebuild_facts()
+    assert snapshot() == kept
