@@ -1,3 +1,3 @@
-app_name = "aftercare"
+from .views import urlpatterns  # noqa: F401
 
-urlpatterns = []
+app_name = "aftercare"

@@ -32,6 +32,7 @@ from jiedu.core.context import acting_as
 from jiedu.core.models import IdempotencyRecord
 from jiedu.core.permissions import has_perm
 from jiedu.demo import province
+from jiedu.demo.aftercare import AftercareDemo
 from jiedu.demo.centres import Centres
 from jiedu.demo.community import CommunityDemo
 from jiedu.facilities import services as facilities
@@ -439,6 +440,7 @@ def load() -> MeasuresResult:
     with transaction.atomic(), acting_as(demo.superuser):
         demo.centres.finish()
     CommunityDemo(demo).finish()
+    AftercareDemo(demo).finish()
     total = Measure.objects.count()
     return MeasuresResult(played, total, total - before)
 

@@ -15,6 +15,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from jiedu.aftercare import queries as aftercare_queries
+from jiedu.aftercare import rules as aftercare_rules
+from jiedu.aftercare import services as aftercare_services
+from jiedu.aftercare.choices import PlanStatus
+from jiedu.aftercare.models import FollowUpPlan
 from jiedu.community.choices import CaseState
 from jiedu.community.models import CaseAlert, CommunityCase
 from jiedu.community.services import schedule
@@ -94,6 +99,7 @@ def build(user, unit, today: date) -> list[Section]:
         sections += _evaluation_sections(user, unit, today)
     if unit.kind in TOWNSHIP_UNIT_KINDS or is_division:
         sections += _township_sections(user, unit, measures, today, horizon)
+        sections += _aftercare_sections(user, unit, today)
     if is_division:
         sections += _organ_sections(user, unit, today)
     sections.append(_notices(user, unit, today))
@@ -456,6 +462,41 @@ def _community_sections(user, unit, today) -> list[Section]:
                 url=reverse("community:case_detail", args=[a.case_id]),
             ),
         ),
+    ]
+
+
+def _aftercare_sections(user, unit, today) -> list[Section]:
+    """回访到期: the next follow-up visit of each open plan the unit is responsible for, overdue
+    or due within the rule's days (issue 6; domain.md §7.1). Three queries whatever the number
+    of plans: the rule, the plans in scope, the visits (count and rows)."""
+    if not has_perm(user, aftercare_services.VIEW):
+        return []
+    days = rule_config.value(aftercare_rules.WORKLIST_DAYS, unit, today)
+    # The ids are read once, as for the community cases: the scope's OR-ed joins inside a
+    # subquery make poor PostgreSQL plans.
+    plans = list(
+        FollowUpPlan.objects.restrict(user, "view")
+        .filter(unit__path__startswith=unit.path, status=PlanStatus.OPEN)
+        .values_list("pk", flat=True)
+    )
+    title = _("回访到期")
+    source = "戒毒条例 Art. 7；后续照管回访计划（Jiedu默认：解除后第1、3、6、12、24、36个月）"
+    if not plans:
+        return [Section("aftercare_due", str(title), source)]
+    return [
+        _section(
+            "aftercare_due",
+            title,
+            source,
+            aftercare_queries.next_visits(plans, today + timedelta(days=days)),
+            lambda v: Row(
+                v.person,
+                v.due_on,
+                _state(v.due_on, today),
+                str(_("后续照管第%(m)s个月回访（%(unit)s）") % {"m": v.month, "unit": v.plan.unit}),
+                url=reverse("aftercare:plan_detail", args=[v.plan_id]),
+            ),
+        )
     ]
 
 
