@@ -19,5 +19,9 @@ def navigation(request):
             "community": grants.has_anywhere("community.view_case"),
             "community_work": grants.has_anywhere("community.manage_case"),
             "referrals": grants.has_anywhere("community.decide_referral"),
+            "measures": grants.has_anywhere("measures.view_measure"),
+            "aftercare": grants.has_anywhere("aftercare.view_followup"),
+            "analytics": grants.has_anywhere("analytics.view_indicator"),
+            "imports": grants.has_anywhere("imports.import_record"),
         }
     }
