@@ -24,7 +24,7 @@ Example (a view)::
             request, rows, COLUMNS, fmt="xlsx", name=_("人员档案"), query="q=张三"
         )
 
-Rows may also be mappings (``Column(_("地区"), "unit")`` reads ``row["unit"]``), which suits an
+Rows may also be mappings (``Column(label, "unit")`` reads ``row["unit"]``), which suits an
 indicator table built as a list of dicts. ``write_table`` writes to a file object without a
 response or an access-log row, for callers that send the file elsewhere.
 

@@ -90,9 +90,10 @@ def template_file(request, fmt: str):
     else:
         content = blank.template_csv()
         content_type = "text/csv; charset=utf-8"
+    name = _("人员与措施导入模板")
     return FileResponse(
         io.BytesIO(content),
         as_attachment=True,
-        filename=f"{_('人员与措施导入模板')}.{fmt}",
+        filename=f"{name}.{fmt}",
         content_type=content_type,
     )
