@@ -64,8 +64,24 @@ messages: setup
 	JIEDU_ENV=development $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts
 	JIEDU_ENV=development $(PY) manage.py compilemessages -l en --ignore=.venv
 
-bench: setup
-	JIEDU_ENV=development $(PY) bench/run.py
+## make bench: performance ratios (issue 6; never part of make test). BENCH_PERSONS picks the scale
+## of the PostgreSQL bench database (generated once by generate_synthetic, then reused);
+## results go to bench/results/, `$(PY) -m bench.report` prints the table of docs/performance.md.
+BENCH_PERSONS ?= 100000
+BENCH_PG      ?= postgres://jiedu:jiedu@127.0.0.1:5432
+BENCH_STAMP   := $(VENV)/.bench-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(VENV)/bin/pip install --quiet -e ".[dev,bench]"
+	rm -f $(VENV)/.bench-*
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
+	JIEDU_ENV=development $(PY) -m bench.run
+	BENCH_PG=$(BENCH_PG) $(PY) -m bench.dashboards --persons $(BENCH_PERSONS)
+	BENCH_PG=$(BENCH_PG) $(PY) -m bench.checkins --persons $(BENCH_PERSONS)
+	BENCH_PG=$(BENCH_PG) $(PY) -m bench.imports --persons $(BENCH_PERSONS)
+	$(PY) -m bench.report
 
 clean:
 	rm -rf $(VENV) var/test-media test-artifacts
