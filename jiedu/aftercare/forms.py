@@ -44,6 +44,7 @@ class PlanFilterForm(forms.Form):
         ("soon", _("即将到期")),
     ]
 
+    q = forms.CharField(label=_("姓名或证件号码"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("照管状态"),
         required=False,

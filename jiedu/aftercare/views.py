@@ -22,6 +22,7 @@ from jiedu.core.models import AccessAction
 from jiedu.core.permissions import grants_for, has_perm
 from jiedu.core.views import apply_validation_error, paginate, render_list
 from jiedu.orgs.models import OrgUnit
+from jiedu.people.querysets import mask_query, search_by_person
 
 from . import queries, rules, services
 from .access import get_plan_for_user, get_unit_for_user
@@ -74,6 +75,7 @@ def _plan_rows(user, unit, filters, today, soon):
     status = data.get("status") or PlanStatus.OPEN
     if status != "all":
         plans = plans.filter(status=status)
+    plans = search_by_person(plans, data.get("q") or "")
     plans = queries.with_next_visit(plans, today)
     if data.get("due") == "overdue":
         plans = plans.filter(next_due__lt=today)
@@ -89,10 +91,11 @@ def plan_list(request, code):
     soon = _soon(unit, today)
     filters = PlanFilterForm(request.GET or None)
     page = paginate(request, _plan_rows(request.user, unit, filters, today, soon))
+    q = filters.cleaned_data.get("q", "") if filters.is_bound and filters.is_valid() else ""
     log_access(
         AccessAction.SEARCH_PERSON,
         user=request.user,
-        query=f"aftercare:{unit.code}",
+        query=f"aftercare:{unit.code} {mask_query(q)}".strip(),
         result_count=page.paginator.count,
     )
     context = {

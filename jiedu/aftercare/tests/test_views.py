@@ -78,6 +78,10 @@ def test_the_list_shows_overdue_plans_first(client, cast, plan):
         ({"status": "closed"}, ["王五"]),
         ({"status": "all"}, ["张三", "李四", "王五"]),
         ({}, ["张三", "李四"]),
+        # Search by name, with the other filters.
+        ({"q": "李四"}, ["李四"]),
+        ({"q": "王五", "status": "all"}, ["王五"]),
+        ({"q": "王五"}, []),
     ],
 )
 def test_the_list_filters(client, cast, plan, params, expected):
