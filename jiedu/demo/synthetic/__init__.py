@@ -161,10 +161,6 @@ def generate(
     if RuleValue.objects.filter(org_unit__path__startswith=tree.province.path).exists():
         notes.append("本省已有地方规则：生成时统一按省级规则计算（clock tests may differ)")
     writer = Writer()
-    if writer.pg:
-        with connection.cursor() as cursor:
-            # This session only: a crash loses the last chunk, which a rerun regenerates.
-            cursor.execute("SET synchronous_commit TO OFF")
     from jiedu.community import plans as community_plans
     from jiedu.community import rules as crules
 
@@ -186,26 +182,35 @@ def generate(
         namespace=uuid.uuid5(uuid.NAMESPACE_URL, f"jiedu-synthetic:{province_code}:{seed}"),
     )
     world = World(tree, today, date(start_year, 1, 1), ctx.rules.police_window)
+    for table in TABLES:
+        # Every id counter is read now: the load's transaction locks the tables it writes.
+        writer.reserve(table.model, 0)
     made_seconds = 0.0
+
+    def chunks():
+        nonlocal made_seconds
+        for first in range(0, persons, chunk):
+            last = min(first + chunk, persons)
+            t0 = time.perf_counter()
+            for index in range(first, last):
+                emit_person(ctx, index, world, seed)
+            made_seconds += time.perf_counter() - t0
+            rows, ctx.rows = ctx.rows, defaultdict(list)
+            yield rows, last, persons
+
     # On PostgreSQL a second thread (with its own connection) writes chunk k while this one
     # draws chunk k+1: the database works on one core while Python works on the other. The
     # queue holds one chunk, so at most three chunks are in memory.
-    pipe = _Pipeline(writer, progress, started) if pipeline and writer.pg else None
-    for first in range(0, persons, chunk):
-        last = min(first + chunk, persons)
-        t0 = time.perf_counter()
-        for index in range(first, last):
-            emit_person(ctx, index, world, seed)
-        made_seconds += time.perf_counter() - t0
-        rows, ctx.rows = ctx.rows, defaultdict(list)
-        if pipe is not None:
-            pipe.put(rows, last, persons)
-        else:
-            _write_chunk(writer, rows, last, persons, progress, started)
-    if pipe is not None:
+    if pipeline and writer.pg:
+        pipe = _Pipeline(writer, progress, started)
+        for item in chunks():
+            pipe.put(*item)
         pipe.close()
         server_cpu = pipe.server_cpu
     else:
+        with writer.loading(TABLES):
+            for item in chunks():
+                _write_chunk(writer, *item, progress, started)
         server_cpu = writer.server_cpu_seconds() if writer.pg else None
     writer.finish()
     if writer.pg:
@@ -214,6 +219,8 @@ def generate(
             cursor.execute("ANALYZE")
         progress(f"ANALYZE：{time.perf_counter() - t0:.1f} s")
     notes.append(f"生成（Python）共 {made_seconds:.0f} s")
+    if writer.key_check_seconds is not None:
+        notes.append(f"外键加回并逐表检查 {writer.key_check_seconds:.0f} s")
     if server_cpu is not None:
         notes.append(f"PostgreSQL 写入进程 CPU 时间 {server_cpu:.0f} s")
     if rebuild:
@@ -255,10 +262,8 @@ class _Pipeline:
 
     def _run(self, writer, progress, started) -> None:
         try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET synchronous_commit TO OFF")
-            while (item := self.queue.get()) is not None:
-                if self.error is None:
+            with writer.loading(TABLES):
+                while (item := self.queue.get()) is not None:
                     _write_chunk(writer, *item, progress, started)
         except BaseException as exc:  # re-raised in the generating thread
             self.error = exc

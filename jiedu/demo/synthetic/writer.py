@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from jiedu.core import crypto
@@ -85,6 +86,7 @@ class Writer:
         self.rows: dict[str, int] = defaultdict(int)
         self.seconds: dict[str, float] = defaultdict(float)
         self.backends: set[int] = set()  # PostgreSQL backend pids that wrote (for CPU time)
+        self.key_check_seconds: float | None = None  # adding the foreign keys back (loading)
 
     def reserve(self, model: type[models.Model], n: int = 1) -> int:
         """The first of `n` fresh ids of `model` (the generator is the only writer meanwhile)."""
@@ -94,6 +96,49 @@ class Writer:
         first = self.next_id[model]
         self.next_id[model] = first + n
         return first
+
+    @contextmanager
+    def loading(self, tables: list[Table]):
+        """One transaction for the whole load: a run is written whole or not at all.
+
+        On PostgreSQL the foreign keys of the written tables are set aside for the load and added
+        back before the commit, each checked in one pass over its table — the order pg_restore
+        uses (data, then constraints): the per-row checks of the keys were half the server's work
+        (measured: 43 s of PostgreSQL CPU per 20,000 persons with them, 22 s without). DDL is
+        transactional, so a failure rolls the keys back with the rows. While it runs the written
+        tables are locked against other sessions: run the generator on a database of its own.
+        """
+        with transaction.atomic():
+            restore = self._set_aside_foreign_keys(tables) if self.pg else []
+            yield
+            if restore:
+                started = time.perf_counter()
+                with connection.cursor() as cursor:
+                    for sql in restore:
+                        cursor.execute(sql)
+                self.key_check_seconds = time.perf_counter() - started
+
+    def _set_aside_foreign_keys(self, tables: list[Table]) -> list[str]:
+        """Drop the foreign keys of `tables`; the statements that add them back."""
+        names = [t.db_table for t in tables]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' "
+                "AND conrelid = ANY (SELECT to_regclass(quote_ident(t)) FROM unnest(%s::text[]) t)",
+                [names],
+            )
+            keys = cursor.fetchall()
+            # A key's triggers sit on both tables, and neither may have checks waiting (rows
+            # written earlier in this transaction, e.g. the tree's beds): run those checks now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table, name, _definition in keys:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's keys: checked at commit
+        return [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in keys
+        ]
 
     def write(self, table: Table, rows: list[tuple]) -> None:
         if not rows:
