@@ -22,15 +22,19 @@ from jiedu.aftercare.control import (
 )
 from jiedu.core import clock
 from jiedu.measures.choices import EndReason, MeasureStatus
+from jiedu.measures.clocks import add_years
 from jiedu.measures.models import Measure
 from jiedu.people.choices import PersonStatus
 from jiedu.people.models import Person
 
+from . import stocks as running
 from .models import MeasureFact, MonthlyTally, PersonFact
 
 # Measures that end in release (the start of a release cohort): the term ran out, it was cut
 # short on evaluation (禁毒法 Art. 47), or the community agreement ended (戒毒条例 Art. 23).
 RELEASE_REASONS = (EndReason.EXPIRY, EndReason.EARLY_RELEASE, EndReason.AGREEMENT_ENDED)
+
+COHORT_YEARS = (1, 2, 3)  # indicators.HORIZONS (domain.md §7.1: 1, 2 and 3 years)
 
 PERSON_FIELDS = [
     "unit_path",
@@ -56,7 +60,26 @@ MEASURE_FIELDS = [
     "released",
     "relapse_on",
     "censored_on",
+    "relapse_within",
+    "censored_within",
+    "relapse_months",
+    "censored_months",
 ]
+
+
+def within_years(released: date, day: date | None) -> int | None:
+    """The first N of the cohort horizons (1, 2, 3 years) with `day` before the N-year
+    anniversary of the release; None if none (or no day)."""
+    if day is None:
+        return None
+    return next((k for k in COHORT_YEARS if day < add_years(released, k)), None)
+
+
+def months_between(released: date, day: date | None) -> int | None:
+    """Whole months from the release to `day`, as the time-to-relapse curves count them."""
+    if day is None:
+        return None
+    return max(0, (day - released).days) * 12 // 365
 
 
 def _first_after(days: list[date], after: date) -> date | None:
@@ -119,18 +142,33 @@ def compute_person_facts(persons) -> tuple[list[PersonFact], list[MeasureFact]]:
                 released=released,
                 relapse_on=relapse,
                 censored_on=censored,
+                relapse_within=within_years(ended, relapse) if released else None,
+                censored_within=within_years(ended, censored) if released else None,
+                relapse_months=months_between(ended, relapse) if released else None,
+                censored_months=months_between(ended, censored) if released else None,
             )
         )
     return person_rows, measure_rows
 
 
-def save_person_facts(persons) -> None:
+def save_person_facts(persons, *, stocks: bool = True) -> None:
     """Bring the fact rows of these persons (ids or a PkRange) in line with their records
-    (upsert; a merged file loses its row)."""
+    (upsert; a merged file loses its row), and the running totals with them (`stocks.apply`;
+    the rebuild recomputes those at the end instead, `stocks=False`)."""
     if not isinstance(persons, PkRange):
         persons = list(persons)
     person_rows, measure_rows = compute_person_facts(persons)
     with transaction.atomic():
+        if stocks:
+            old = (
+                PersonFact.objects.select_for_update()
+                .filter(**person_filter(persons))
+                .order_by("pk")
+                .values_list(*running.FACT_FIELDS)
+            )
+            running.apply(
+                list(old), [[getattr(r, f) for f in running.FACT_FIELDS] for r in person_rows]
+            )
         PersonFact.objects.filter(**person_filter(persons)).exclude(
             person__status=PersonStatus.ACTIVE
         ).delete()

@@ -2,9 +2,12 @@
 
 Every figure is a count over one fact table (`models.py`) restricted to a unit's subtree by path;
 a rate is one count over another. `table()` computes every figure for a unit and each of its
-children in a fixed number of queries (one conditional-count query per fact table, one read of
-the release cohort); `person_ids()` gives the persons behind any figure with the same filter, so
-a figure and its list cannot disagree.
+children in a fixed number of queries: the person figures from their running totals
+(`stocks.py`, a row per unit and figure), the measure figures in one conditional-count query over
+the period's decisions, the tallies in one, and one read of the release cohort. `person_ids()`
+gives the persons behind any figure with the figure's own filter (`Indicator.q`), and
+`tests/test_stocks.py` proves the running totals count what that filter selects, so a figure and
+its list cannot disagree.
 
 Stock figures (existing users, …) are counted on the period's last day (today while it runs) from
 the files as they are now known: a relapse found today moves a person's three-year date, so an
@@ -16,9 +19,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +30,14 @@ from jiedu.core import clock
 from jiedu.measures.choices import COMMUNITY_KINDS, MeasureKind
 from jiedu.measures.clocks import add_years
 
+from . import stocks
+from .facts import COHORT_YEARS, months_between
 from .models import MeasureFact, MonthlyTally, PersonFact
 from .periods import Period
 
 COMMUNITY = [str(k) for k in COMMUNITY_KINDS]
 PERSON, MEASURE, TALLY, COHORT = "person", "measure", "tally", "cohort"
-HORIZONS = (1, 2, 3)  # years after release (domain.md §7.1: 1, 2 and 3 years)
+HORIZONS = COHORT_YEARS  # years after release (domain.md §7.1: 1, 2 and 3 years)
 
 
 @dataclass(frozen=True)
@@ -371,6 +376,14 @@ def _tally_months(indicator: Indicator, period: Period) -> tuple[date, date]:
     return months[0], months[-1]
 
 
+def _decided(*periods: Period) -> Q:
+    """Every measure figure counts decisions of its period: read only those (indexed)."""
+    return Q(
+        decided_on__gte=min(p.start for p in periods),
+        decided_on__lte=max(p.as_of for p in periods),
+    )
+
+
 def _grouped(model, path_field: str, prefix: str, width: int, aggregates: dict, base=None):
     qs = model.objects.filter(**{f"{path_field}__startswith": prefix})
     if base is not None:
@@ -384,12 +397,35 @@ def _grouped(model, path_field: str, prefix: str, width: int, aggregates: dict, 
     return {r.pop("child"): r for r in rows}
 
 
-def _cohort_rows(prefix: str, period: Period, *, exact: bool = False):
-    qs = MeasureFact.objects.filter(
-        released=True, ended_on__gte=period.start, ended_on__lte=period.as_of
+def _cohort(period: Period) -> Q:
+    """The period's release cohort: measures that ended by release in the period."""
+    return Q(released=True, ended_on__gte=period.start, ended_on__lte=period.as_of)
+
+
+def _released_by(today: date, years: int) -> date:
+    """The last release day whose `years`-year anniversary is today or earlier (add_years clamps
+    29 February, so the answer can be a day after the same date `years` years ago)."""
+    day = add_years(today, -years)
+    while add_years(day + timedelta(days=1), years) <= today:
+        day += timedelta(days=1)
+    return day
+
+
+def cohort_q(code: str, today: date) -> Q:
+    """The filter of a cohort figure within a cohort (`cohort_flags` row by row, in SQL: the
+    fact rows carry the first horizon before which use was detected or follow-up stopped)."""
+    if code == "released":
+        return Q()
+    if code == "relapsed_1y":
+        return cohort_q("followed_1y", today) & Q(relapse_within=1)
+    kind, years = code.rsplit("_", 1)
+    k = int(years.removesuffix("y"))
+    followed = Q(ended_on__lte=_released_by(today, k)) & (
+        Q(censored_within__isnull=True) | Q(censored_within__gt=k)
     )
-    qs = qs.filter(home_path=prefix) if exact else qs.filter(home_path__startswith=prefix)
-    return qs.values_list("home_path", "person_id", "kind", "ended_on", "relapse_on", "censored_on")
+    if kind == "followed":
+        return followed
+    return followed & (Q(relapse_within__isnull=True) | Q(relapse_within__gt=k))
 
 
 def cohort_flags(ended: date, relapse: date | None, censored: date | None, today: date):
@@ -420,18 +456,18 @@ def table(unit, period: Period) -> Table:
         for child, values in grouped.items():
             counts[child].update({k: v or 0 for k, v in values.items()})
 
-    for model, fact, path_field in (
-        (PersonFact, PERSON, "unit_path"),
-        (MeasureFact, MEASURE, "unit_path"),
-        (MeasureFact, MEASURE, "home_path"),
-    ):
+    before = period.start - timedelta(days=1)
+    running = stocks.counts(prefix, [period.as_of, before], width=width)
+    for child, stock in running[period.as_of].items():
+        counts[child].update({code: stock[code] for code in stocks.STOCKS})
+        counts[child]["newly_found"] += stock["registered"] - running[before][child]["registered"]
+    for path_field in ("unit_path", "home_path"):
         aggregates = {
             i.code: Count("pk", filter=i.q(period))
             for i in INDICATORS.values()
-            if i.fact == fact and i.path_field == path_field
+            if i.fact == MEASURE and i.path_field == path_field
         }
-        if aggregates:
-            merge(_grouped(model, path_field, prefix, width, aggregates))
+        merge(_grouped(MeasureFact, path_field, prefix, width, aggregates, base=_decided(period)))
     tallies = [i for i in INDICATORS.values() if i.fact == TALLY]
     aggregates = {}
     for i in tallies:
@@ -450,8 +486,8 @@ def table(unit, period: Period) -> Table:
         )
     )
     today = clock.today()
-    for path, _pid, _kind, ended, relapse, censored in _cohort_rows(prefix, period):
-        counts[path[:width]].update(cohort_flags(ended, relapse, censored, today))
+    aggregates = {code: Count("pk", filter=cohort_q(code, today)) for code in COHORT_CODES}
+    merge(_grouped(MeasureFact, "home_path", prefix, width, aggregates, base=_cohort(period)))
 
     children = {
         u.path: u for u in OrgUnit.objects.filter(path__startswith=prefix, depth=unit.depth + 1)
@@ -467,6 +503,7 @@ def table(unit, period: Period) -> Table:
 
 
 _DIVISIONS = {"province", "city", "county", "township"}
+COHORT_CODES = [code for code, i in INDICATORS.items() if i.fact == COHORT]
 
 
 def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float | None]]:
@@ -479,19 +516,24 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
         else:
             wanted.add(code)
     found: dict[tuple[str, int], int] = defaultdict(int)
-    for model, fact, path_field in (
-        (PersonFact, PERSON, "unit_path"),
-        (MeasureFact, MEASURE, "unit_path"),
-        (MeasureFact, MEASURE, "home_path"),
-    ):
+    if any(INDICATORS[c].fact == PERSON for c in wanted):
+        befores = [p.start - timedelta(days=1) for p in periods]
+        running = stocks.counts(unit.path, [p.as_of for p in periods] + befores)
+        for n, (p, before) in enumerate(zip(periods, befores, strict=True)):
+            stock = running[p.as_of][""]
+            for code in stocks.STOCKS:
+                found[code, n] = stock[code]
+            found["newly_found", n] = stock["registered"] - running[before][""]["registered"]
+    for path_field in ("unit_path", "home_path"):
         aggregates = {
             f"{i.code}__{n}": Count("pk", filter=i.q(p))
             for i in INDICATORS.values()
-            if i.code in wanted and i.fact == fact and i.path_field == path_field
+            if i.code in wanted and i.fact == MEASURE and i.path_field == path_field
             for n, p in enumerate(periods)
         }
         if aggregates:
-            qs = model.objects.filter(**{f"{path_field}__startswith": unit.path})
+            qs = MeasureFact.objects.filter(**{f"{path_field}__startswith": unit.path})
+            qs = qs.filter(_decided(*periods))
             for key, value in qs.aggregate(**aggregates).items():
                 code, n = key.rsplit("__", 1)
                 found[code, int(n)] += value or 0
@@ -508,12 +550,18 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
         for key, value in qs.aggregate(**aggregates).items():
             code, n = key.rsplit("__", 1)
             found[code, int(n)] += value or 0
-    if any(INDICATORS[c].fact == COHORT for c in wanted):
+    cohort = [c for c in wanted if INDICATORS[c].fact == COHORT]
+    if cohort:
         today = clock.today()
-        for n, p in enumerate(periods):
-            for _p, _pid, _k, ended, relapse, censored in _cohort_rows(unit.path, p):
-                for flag in cohort_flags(ended, relapse, censored, today):
-                    found[flag, n] += 1
+        aggregates = {
+            f"{code}__{n}": Count("pk", filter=_cohort(p) & cohort_q(code, today))
+            for code in cohort
+            for n, p in enumerate(periods)
+        }
+        qs = MeasureFact.objects.filter(home_path__startswith=unit.path)
+        for key, value in qs.aggregate(**aggregates).items():
+            code, n = key.rsplit("__", 1)
+            found[code, int(n)] += value or 0
     result = {}
     for code in codes:
         if code in RATES:
@@ -540,16 +588,9 @@ def person_ids(code: str, prefix: str, period: Period, *, exact: bool = False):
         where = {path: prefix} if exact else {f"{path}__startswith": prefix}
         return model.objects.filter(indicator.q(period), **where).values("person_id")
     if indicator.fact == COHORT:
-        today = clock.today()
-        return sorted(
-            {
-                pid
-                for _p, pid, _k, ended, relapse, censored in _cohort_rows(
-                    prefix, period, exact=exact
-                )
-                if code in cohort_flags(ended, relapse, censored, today)
-            }
-        )
+        where = {"home_path": prefix} if exact else {"home_path__startswith": prefix}
+        qs = MeasureFact.objects.filter(_cohort(period), cohort_q(code, clock.today()), **where)
+        return qs.values("person_id")
     return _tally_person_ids(indicator, prefix, period, exact)
 
 
@@ -612,12 +653,30 @@ def survival_curves(prefix: str, period: Period, *, horizon_months: int = 36) ->
         MeasureKind.COMPULSORY_ISOLATION: (_("强制隔离戒毒解除"), Counter()),
         "community": (_("社区戒毒（康复）期满"), Counter()),
     }
-    for _p, _pid, kind, ended, relapse, censored in _cohort_rows(prefix, period):
-        key = kind if kind == MeasureKind.COMPULSORY_ISOLATION else "community"
-        end = relapse or min(filter(None, (censored, today)))
-        months = max(0, (end - ended).days) * 12 // 365
-        observed = relapse is not None and months <= horizon_months
-        groups[key][1][(min(months, horizon_months), observed)] += 1
+    # Grouped in SQL: a relapse or a censoring carries its months; the others are followed up
+    # to today, so only their release day matters.
+    isolation = Q(kind=MeasureKind.COMPULSORY_ISOLATION)
+    rows = (
+        MeasureFact.objects.filter(_cohort(period), home_path__startswith=prefix)
+        .annotate(
+            isolation=Case(When(isolation, then=Value(True)), default=Value(False)),
+            open_since=Case(
+                When(relapse_months__isnull=True, censored_months__isnull=True, then="ended_on")
+            ),
+        )
+        .values_list("isolation", "relapse_months", "censored_months", "open_since")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for is_isolation, relapse_months, censored_months, open_since, n in rows:
+        key = MeasureKind.COMPULSORY_ISOLATION if is_isolation else "community"
+        if relapse_months is not None:
+            months, observed = relapse_months, relapse_months <= horizon_months
+        elif censored_months is not None:
+            months, observed = censored_months, False
+        else:
+            months, observed = months_between(open_since, today), False
+        groups[key][1][(min(months, horizon_months), observed)] += n
     curves = []
     for label, counter in groups.values():
         if not counter:

@@ -47,7 +47,7 @@ class MeasureFact(models.Model):
     # The executing unit's path (township or facility) and the person's managing unit's path.
     unit_path = models.CharField(max_length=255, db_index=True)
     home_path = models.CharField(max_length=255, db_index=True)
-    decided_on = models.DateField()
+    decided_on = models.DateField(db_index=True)  # every measure figure counts by decision day
     report_due_by = models.DateField(null=True, blank=True)
     reported_on = models.DateField(null=True, blank=True)
     refused = models.BooleanField(default=False)
@@ -57,6 +57,13 @@ class MeasureFact(models.Model):
     relapse_on = models.DateField(null=True, blank=True)
     # Death or departure before any relapse: the follow-up stops there (censored).
     censored_on = models.DateField(null=True, blank=True)
+    # The same dates as the cohort figures read them, so that a release cohort is counted in SQL:
+    # the first N of 1–3 with the day before the N-year anniversary of the release, and whole
+    # months from the release (Kaplan–Meier).
+    relapse_within = models.PositiveSmallIntegerField(null=True, blank=True)
+    censored_within = models.PositiveSmallIntegerField(null=True, blank=True)
+    relapse_months = models.PositiveIntegerField(null=True, blank=True)
+    censored_months = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("措施指标事实")
@@ -88,3 +95,46 @@ class MonthlyTally(models.Model):
 
     def __str__(self):
         return f"{self.metric} {self.unit_path} {self.month}: {self.value}"
+
+
+class DailyChange(models.Model):
+    """The person figures' ledger (`stocks.py`): for a unit, a figure and a day, by how much the
+    count of persons in the figure's state changes that day."""
+
+    unit_path = models.CharField(max_length=255)
+    code = models.CharField(max_length=30)
+    day = models.DateField(db_index=True)
+    delta = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("人员指标日变动")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "unit_path", "day"], name="analytics_change_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.unit_path} {self.day}: {self.delta:+d}"
+
+
+class MonthEndStock(models.Model):
+    """A person figure's count for a unit on a month's last day (`stocks.py`): the ledger summed
+    up to that day, kept for every month from the unit's first change to the latest month."""
+
+    unit_path = models.CharField(max_length=255)
+    code = models.CharField(max_length=30)
+    month = models.DateField()  # the first day of the month
+    value = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("人员指标月末数")
+        constraints = [
+            # Reads are one month at a time, for a subtree: month first, then the path.
+            models.UniqueConstraint(
+                fields=["month", "code", "unit_path"], name="analytics_month_end_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.unit_path} {self.month}: {self.value}"

@@ -9,8 +9,8 @@ from django.db import connection, transaction
 from jiedu.aftercare.control import PkRange
 from jiedu.people.models import Person
 
-from . import facts
-from .models import MeasureFact, MonthlyTally, PersonFact
+from . import facts, stocks
+from .models import DailyChange, MeasureFact, MonthEndStock, MonthlyTally, PersonFact
 
 
 def rebuild_facts(*, chunk: int = 5000, progress: Callable[[str], None] | None = None) -> dict:
@@ -23,8 +23,10 @@ def rebuild_facts(*, chunk: int = 5000, progress: Callable[[str], None] | None =
     ids = list(Person.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
         block = ids[start : start + chunk]
-        facts.save_person_facts(PkRange(block[0], block[-1]))
+        facts.save_person_facts(PkRange(block[0], block[-1]), stocks=False)
         say(f"persons {min(start + chunk, len(ids))}/{len(ids)}")
+    running = stocks.rebuild()
+    say(f"running totals {running['changes']} changes, {running['month_ends']} month ends")
     tallies = facts.compute_tallies(None)
     with transaction.atomic():
         MonthlyTally.objects.all().delete()
@@ -32,10 +34,11 @@ def rebuild_facts(*, chunk: int = 5000, progress: Callable[[str], None] | None =
     say(f"tallies {len(tallies)}")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (PersonFact, MeasureFact, MonthlyTally):
+            for model in (PersonFact, MeasureFact, MonthlyTally, DailyChange, MonthEndStock):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     return {
         "persons": PersonFact.objects.count(),
         "measures": MeasureFact.objects.count(),
         "tallies": len(tallies),
+        **running,
     }

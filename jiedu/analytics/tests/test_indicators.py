@@ -179,3 +179,57 @@ def test_trend_equals_the_tables_of_each_period(cast, province):
         for code in codes[:-1]:
             assert trend[code][n] == table.counts.get(code, 0), (code, period)
         assert trend["execution_rate"][n] == table.rate("execution_rate")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_cohort_filters_select_what_cohort_flags_says(cast, province, seed):
+    """The cohort figures are counted in SQL (`cohort_q` on the columns the facts carry); row by
+    row they must give `cohort_flags`' answer, 29 February and anniversary days included."""
+    import random
+    from datetime import date, timedelta
+
+    from django.db.models import Count
+
+    from jiedu.analytics.facts import months_between, within_years
+    from jiedu.analytics.models import MeasureFact
+
+    rng = random.Random(seed)
+    facts = list(MeasureFact.objects.order_by("pk"))
+    edges = [date(2020, 2, 29), date(2021, 2, 28), date(2022, 3, 1), date(2023, 6, 30)]
+    for _trial in range(12):
+        today = rng.choice([date(2024, 2, 29), date(2025, 2, 28), date(2026, 6, 30)])
+        rows = {}
+        for fact in facts:
+            ended = (
+                rng.choice(edges)
+                if rng.random() < 0.4
+                else date(2020, 1, 1) + timedelta(days=rng.randint(0, 1600))
+            )
+            later = [ended + timedelta(days=rng.randint(1, 1300)) for _ in range(2)]
+            later += [date(ended.year + k, ended.month, 1) for k in (1, 2)]  # near anniversaries
+            relapse = rng.choice([None, *later])
+            censored = rng.choice([None, None, *later])
+            relapse = relapse if relapse is None or relapse <= today else None
+            censored = censored if censored is None or censored <= today else None
+            MeasureFact.objects.filter(pk=fact.pk).update(
+                released=True,
+                ended_on=ended,
+                relapse_on=relapse,
+                censored_on=censored,
+                relapse_within=within_years(ended, relapse),
+                censored_within=within_years(ended, censored),
+                relapse_months=months_between(ended, relapse),
+                censored_months=months_between(ended, censored),
+            )
+            rows[fact.pk] = (ended, relapse, censored)
+        found = MeasureFact.objects.aggregate(
+            **{
+                code: Count("pk", filter=indicators.cohort_q(code, today))
+                for code in indicators.COHORT_CODES
+            }
+        )
+        expected = {code: 0 for code in indicators.COHORT_CODES}
+        for ended, relapse, censored in rows.values():
+            for flag in indicators.cohort_flags(ended, relapse, censored, today):
+                expected[flag] += 1
+        assert found == expected, (today, rows)

@@ -563,12 +563,13 @@ def facility_manager(cast):
 
 PAGES = [
     # (url name, unit attribute, params, the most queries it may make: session, user, unit,
-    # grants, then the page's own — one per fact table, one per record table)
-    ("analytics:dashboard", "city", {"period": "2026"}, 14),
+    # grants, then the page's own — one per fact table, one per record table; the person
+    # figures' running totals: the latest month kept, the month-end rows, the month's days)
+    ("analytics:dashboard", "city", {"period": "2026"}, 15),
     ("analytics:facility", "city", {"period": "2026"}, 12),
-    ("analytics:township", "city", {"period": "2026"}, 19),
-    ("analytics:dashboard", "township_a", {"period": "2026"}, 19),
-    ("analytics:wall", "city", {"period": "2026"}, 13),
+    ("analytics:township", "city", {"period": "2026"}, 20),
+    ("analytics:dashboard", "township_a", {"period": "2026"}, 20),
+    ("analytics:wall", "city", {"period": "2026"}, 14),
     ("analytics:persons", "city", {"indicator": "registered", "period": "2026"}, 9),
     ("analytics:persons", "city", {"indicator": "community_due", "period": "2026"}, 9),
     ("analytics:persons", "township_a", {"indicator": "cases_open"}, 10),
