@@ -286,10 +286,8 @@ class _Pipeline:
 
 
 def _rebuild_facts(progress) -> str:
-    try:
-        from jiedu.analytics.services import rebuild_facts
-    except ImportError:
-        return "指标汇总表未重建：jiedu.analytics.services.rebuild_facts 尚不存在。"
+    from jiedu.analytics.services import rebuild_facts
+
     t0 = time.perf_counter()
     rebuild_facts(progress=progress)
     return f"指标汇总表已重建：{time.perf_counter() - t0:.0f} s"
