@@ -518,7 +518,10 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
     found: dict[tuple[str, int], int] = defaultdict(int)
     if any(INDICATORS[c].fact == PERSON for c in wanted):
         befores = [p.start - timedelta(days=1) for p in periods]
-        running = stocks.counts(unit.path, [p.as_of for p in periods] + befores)
+        needed = {c for c in wanted if c in stocks.STOCKS}
+        if "newly_found" in wanted:
+            needed.add("registered")
+        running = stocks.counts(unit.path, [p.as_of for p in periods] + befores, codes=needed)
         for n, (p, before) in enumerate(zip(periods, befores, strict=True)):
             stock = running[p.as_of][""]
             for code in stocks.STOCKS:

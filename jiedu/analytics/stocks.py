@@ -188,10 +188,10 @@ def _roll_to(month: date) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def counts(prefix: str, days: list[date], *, width: int | None = None) -> dict:
-    """The stocks on each of `days` for the subtree at `prefix`: {day: {child: Counter}} where
-    child is the path cut to `width` (the drill-down rows), or "" for the whole subtree. One query
-    of month-end rows and one of ledger days, whatever the number of days."""
+def counts(prefix: str, days: list[date], *, width: int | None = None, codes=STOCKS) -> dict:
+    """The stocks `codes` on each of `days` for the subtree at `prefix`: {day: {child: Counter}}
+    where child is the path cut to `width` (the drill-down rows), or "" for the whole subtree.
+    One query of month-end rows and one of ledger days, whatever the number of days."""
     base, partial = {}, {}  # day -> the month-end row it starts from; day -> ledger range
     for day in days:
         month = month_of(day)
@@ -205,6 +205,8 @@ def counts(prefix: str, days: list[date], *, width: int | None = None) -> dict:
 
     def grouped(qs, date_field, value_field):
         qs = qs.filter(unit_path__startswith=prefix)
+        if set(codes) != set(STOCKS):
+            qs = qs.filter(code__in=codes)
         fields = [date_field, "code"]
         if child is not None:
             qs = qs.annotate(child=child)
