@@ -258,9 +258,20 @@ def save_tallies(paths: Iterable[str]) -> None:
     paths = sorted(set(filter(None, paths)))
     if not paths:
         return
+    from jiedu.orgs.models import OrgUnit
+
     rows = compute_tallies(paths)
     keep = {(r.metric, r.unit_path, r.month) for r in rows}
     with transaction.atomic():
+        # One recount of a unit at a time: the running totals take the old-to-new difference.
+        list(OrgUnit.objects.select_for_update().filter(path__in=paths).values_list("pk"))
+        old = {
+            (path, metric, month): value
+            for path, metric, month, value in MonthlyTally.objects.filter(
+                unit_path__in=paths
+            ).values_list("unit_path", "metric", "month", "value")
+        }
+        running.apply_tallies(old, {(r.unit_path, r.metric, r.month): r.value for r in rows})
         stale = MonthlyTally.objects.filter(unit_path__in=paths).values_list(
             "pk", "metric", "unit_path", "month"
         )

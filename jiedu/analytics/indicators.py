@@ -21,18 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jiedu.core import clock
 from jiedu.measures.choices import COMMUNITY_KINDS, MeasureKind
-from jiedu.measures.clocks import add_years
+from jiedu.measures.clocks import add_months, add_years
 
 from . import stocks
 from .facts import COHORT_YEARS, months_between
-from .models import MeasureFact, MonthlyTally, PersonFact
+from .models import MeasureFact, PersonFact
 from .periods import Period
 
 COMMUNITY = [str(k) for k in COMMUNITY_KINDS]
@@ -53,6 +53,7 @@ class Indicator:
     # Where the figure is counted: the executing unit (a township's execution, a facility's
     # stays) or the person's managing unit (decisions about the people of a place).
     path_field: str = "unit_path"
+    kinds: tuple[str, ...] = ()  # measure figures: the kinds of measure the filter can select
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ INDICATORS: dict[str, Indicator] = {
             "戒毒条例 Art. 14, 38",
             MEASURE,
             _community,
+            kinds=tuple(COMMUNITY),
         ),
         Indicator(
             "community_reported_on_time",
@@ -154,6 +156,7 @@ INDICATORS: dict[str, Indicator] = {
             "戒毒条例 Art. 14, 38",
             MEASURE,
             lambda p: _community(p) & Q(reported_on__lte=F("report_due_by")),
+            kinds=tuple(COMMUNITY),
         ),
         Indicator(
             "community_executed",
@@ -162,6 +165,7 @@ INDICATORS: dict[str, Indicator] = {
             _SRC_PLAN16,
             MEASURE,
             lambda p: _community(p) & Q(reported_on__isnull=False),
+            kinds=tuple(COMMUNITY),
         ),
         Indicator(
             "community_refused",
@@ -170,6 +174,7 @@ INDICATORS: dict[str, Indicator] = {
             "禁毒法 Art. 38",
             MEASURE,
             lambda p: _community(p) & Q(refused=True),
+            kinds=tuple(COMMUNITY),
         ),
         Indicator(
             "isolation_decided",
@@ -182,6 +187,7 @@ INDICATORS: dict[str, Indicator] = {
                 decided_on__gte=p.start,
                 decided_on__lte=p.as_of,
             ),
+            kinds=(str(MeasureKind.COMPULSORY_ISOLATION),),
             path_field="home_path",
         ),
         Indicator(
@@ -376,11 +382,22 @@ def _tally_months(indicator: Indicator, period: Period) -> tuple[date, date]:
     return months[0], months[-1]
 
 
-def _decided(*periods: Period) -> Q:
-    """Every measure figure counts decisions of its period: read only those (indexed)."""
+def _tally_end(indicator: Indicator, period: Period) -> date | None:
+    """The last day of the last month a tally counts in the period (None: no month), read from
+    the running totals against the day before the period: tallies start at the period's start."""
+    _start, end = _tally_months(indicator, period)
+    if end < period.start:
+        return None
+    return add_months(end, 1) - timedelta(days=1)
+
+
+def _decided(indicators: list[Indicator], *periods: Period) -> Q:
+    """Every measure figure counts decisions of its period of some kinds: read only those
+    (`decided_on` indexed)."""
     return Q(
         decided_on__gte=min(p.start for p in periods),
         decided_on__lte=max(p.as_of for p in periods),
+        kind__in=sorted({kind for i in indicators for kind in i.kinds}),
     )
 
 
@@ -457,34 +474,24 @@ def table(unit, period: Period) -> Table:
             counts[child].update({k: v or 0 for k, v in values.items()})
 
     before = period.start - timedelta(days=1)
-    running = stocks.counts(prefix, [period.as_of, before], width=width)
+    tallies = [i for i in INDICATORS.values() if i.fact == TALLY]
+    ends = {i.code: _tally_end(i, period) for i in tallies}
+    days = {period.as_of, before, *filter(None, ends.values())}
+    metrics = {m for i in tallies for m in i.metrics}
+    running = stocks.counts(prefix, sorted(days), width=width, codes={*stocks.STOCKS, *metrics})
     for child, stock in running[period.as_of].items():
         counts[child].update({code: stock[code] for code in stocks.STOCKS})
         counts[child]["newly_found"] += stock["registered"] - running[before][child]["registered"]
-    for path_field in ("unit_path", "home_path"):
-        aggregates = {
-            i.code: Count("pk", filter=i.q(period))
-            for i in INDICATORS.values()
-            if i.fact == MEASURE and i.path_field == path_field
-        }
-        merge(_grouped(MeasureFact, path_field, prefix, width, aggregates, base=_decided(period)))
-    tallies = [i for i in INDICATORS.values() if i.fact == TALLY]
-    aggregates = {}
     for i in tallies:
-        start, end = _tally_months(i, period)
-        aggregates[i.code] = Sum(
-            "value", filter=Q(metric__in=i.metrics, month__gte=start, month__lte=end)
-        )
-    merge(
-        _grouped(
-            MonthlyTally,
-            "unit_path",
-            prefix,
-            width,
-            aggregates,
-            base=Q(month__gte=period.start, month__lte=period.end),
-        )
-    )
+        if ends[i.code] is None:
+            continue
+        for child, stock in running[ends[i.code]].items():
+            counts[child][i.code] += sum(stock[m] - running[before][child][m] for m in i.metrics)
+    for path_field in ("unit_path", "home_path"):
+        group = [i for i in INDICATORS.values() if i.fact == MEASURE and i.path_field == path_field]
+        aggregates = {i.code: Count("pk", filter=i.q(period)) for i in group}
+        base = _decided(group, period)
+        merge(_grouped(MeasureFact, path_field, prefix, width, aggregates, base=base))
     today = clock.today()
     aggregates = {code: Count("pk", filter=cohort_q(code, today)) for code in COHORT_CODES}
     merge(_grouped(MeasureFact, "home_path", prefix, width, aggregates, base=_cohort(period)))
@@ -528,31 +535,35 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
                 found[code, n] = stock[code]
             found["newly_found", n] = stock["registered"] - running[before][""]["registered"]
     for path_field in ("unit_path", "home_path"):
-        aggregates = {
-            f"{i.code}__{n}": Count("pk", filter=i.q(p))
+        group = [
+            i
             for i in INDICATORS.values()
             if i.code in wanted and i.fact == MEASURE and i.path_field == path_field
+        ]
+        aggregates = {
+            f"{i.code}__{n}": Count("pk", filter=i.q(p))
+            for i in group
             for n, p in enumerate(periods)
         }
         if aggregates:
             qs = MeasureFact.objects.filter(**{f"{path_field}__startswith": unit.path})
-            qs = qs.filter(_decided(*periods))
+            qs = qs.filter(_decided(group, *periods))
             for key, value in qs.aggregate(**aggregates).items():
                 code, n = key.rsplit("__", 1)
                 found[code, int(n)] += value or 0
     tallies = [i for i in INDICATORS.values() if i.code in wanted and i.fact == TALLY]
     if tallies:
-        aggregates = {}
-        for i in tallies:
-            for n, p in enumerate(periods):
-                start, end = _tally_months(i, p)
-                aggregates[f"{i.code}__{n}"] = Sum(
-                    "value", filter=Q(metric__in=i.metrics, month__gte=start, month__lte=end)
+        befores = {n: p.start - timedelta(days=1) for n, p in enumerate(periods)}
+        ends = {(i.code, n): _tally_end(i, p) for i in tallies for n, p in enumerate(periods)}
+        days = {*befores.values(), *filter(None, ends.values())}
+        metrics = {m for i in tallies for m in i.metrics}
+        running = stocks.counts(unit.path, sorted(days), codes=metrics)
+        for (code, n), end in ends.items():
+            if end is not None:
+                found[code, n] += sum(
+                    running[end][""][m] - running[befores[n]][""][m]
+                    for m in INDICATORS[code].metrics
                 )
-        qs = MonthlyTally.objects.filter(unit_path__startswith=unit.path)
-        for key, value in qs.aggregate(**aggregates).items():
-            code, n = key.rsplit("__", 1)
-            found[code, int(n)] += value or 0
     cohort = [c for c in wanted if INDICATORS[c].fact == COHORT]
     if cohort:
         today = clock.today()

@@ -25,13 +25,13 @@ def rebuild_facts(*, chunk: int = 5000, progress: Callable[[str], None] | None =
         block = ids[start : start + chunk]
         facts.save_person_facts(PkRange(block[0], block[-1]), stocks=False)
         say(f"persons {min(start + chunk, len(ids))}/{len(ids)}")
-    running = stocks.rebuild()
-    say(f"running totals {running['changes']} changes, {running['month_ends']} month ends")
     tallies = facts.compute_tallies(None)
     with transaction.atomic():
         MonthlyTally.objects.all().delete()
         MonthlyTally.objects.bulk_create(tallies, batch_size=5000)
     say(f"tallies {len(tallies)}")
+    running = stocks.rebuild()
+    say(f"running totals {running['changes']} changes, {running['month_ends']} month ends")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (PersonFact, MeasureFact, MonthlyTally, DailyChange, MonthEndStock):

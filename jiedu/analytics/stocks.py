@@ -15,6 +15,10 @@ leaving) over the days up to the day asked about. Two tables hold those sums per
 A stock on day d is the month-end row of d's month when d is a month's last day (every period
 ends on one), else the previous month-end row plus the ledger's days of d's month up to d.
 
+The monthly tallies (`MonthlyTally`: tests and visits due and done, evaluations by opinion) go
+into the same tables, each month's value a change on the month's first day: the tally over a
+range of months is then the difference of two month-end rows.
+
 The upkeep (`facts.save_person_facts`) applies the difference between a person's old and new
 changes to both tables; `rebuild()` recomputes them from the fact rows; `tests/test_stocks.py`
 proves both give what a count over the fact rows (`Indicator.q`) gives, day by day. When a new
@@ -34,7 +38,7 @@ from django.db.models.functions import Substr
 from jiedu.core import clock
 from jiedu.measures.clocks import add_months
 
-from .models import DailyChange, MonthEndStock, PersonFact
+from .models import DailyChange, MonthEndStock, MonthlyTally, PersonFact
 
 STOCKS = ("registered", "existing", "abstinent_3y", "dead", "departed")
 FACT_FIELDS = ("unit_path", "registered_on", "control_exit_on", "died_on", "departed_on")
@@ -111,6 +115,19 @@ def apply(old_rows: Iterable[tuple], new_rows: Iterable[tuple]) -> None:
     old ones read FOR UPDATE, so that two refreshes of a person cannot both apply one change."""
     diff = _fact_changes(new_rows)
     diff.subtract(_fact_changes(old_rows))
+    _apply(diff)
+
+
+def apply_tallies(old: dict, new: dict) -> None:
+    """The same for monthly tallies ({(unit, metric, month): value}, before and after a unit's
+    recount): a tally is a flow, so its running total over months gives any range of months as
+    the difference of two month ends (`indicators.table`)."""
+    diff: Counter = Counter(new)
+    diff.subtract(old)
+    _apply(diff)
+
+
+def _apply(diff: Counter) -> None:
     diff = {key: delta for key, delta in diff.items() if delta}
     if not diff:
         return
@@ -134,8 +151,11 @@ def apply(old_rows: Iterable[tuple], new_rows: Iterable[tuple]) -> None:
 
 
 def rebuild(batch: int = 5000) -> dict:
-    """Both tables recomputed from every fact row (after the facts are rebuilt)."""
+    """Both tables recomputed from every fact row and tally (after those are rebuilt)."""
     ledger = _fact_changes(PersonFact.objects.values_list(*FACT_FIELDS).iterator(chunk_size=20000))
+    tallies = MonthlyTally.objects.values_list("unit_path", "metric", "month", "value")
+    for unit, metric, month, value in tallies.iterator(chunk_size=20000):
+        ledger[unit, metric, month] += value
     last = month_of(clock.today())
     monthly: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for (unit, code, day), delta in ledger.items():
@@ -204,9 +224,7 @@ def counts(prefix: str, days: list[date], *, width: int | None = None, codes=STO
     child = Substr("unit_path", 1, width) if width else None
 
     def grouped(qs, date_field, value_field):
-        qs = qs.filter(unit_path__startswith=prefix)
-        if set(codes) != set(STOCKS):
-            qs = qs.filter(code__in=codes)
+        qs = qs.filter(unit_path__startswith=prefix, code__in=sorted(codes))
         fields = [date_field, "code"]
         if child is not None:
             qs = qs.annotate(child=child)

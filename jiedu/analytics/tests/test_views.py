@@ -373,20 +373,18 @@ def test_a_division_s_facility_dashboard_sums_its_facilities(client, cast, provi
 
 
 def test_evaluations_by_month_sum_to_the_period_s_figures(cast, province):
+    from jiedu.analytics import stocks
     from jiedu.analytics.models import MonthlyTally
 
-    MonthlyTally.objects.create(
-        unit_path=cast.facility.path,
-        month=date(2026, 3, 1),
-        metric="evaluations_extension",
-        value=2,
-    )
-    MonthlyTally.objects.create(
-        unit_path=cast.facility.path,
-        month=date(2026, 5, 1),
-        metric="evaluations_early_release",
-        value=1,
-    )
+    # Two tallies kept as `facts.save_tallies` keeps them: the rows and their running totals.
+    added = {
+        (cast.facility.path, "evaluations_extension", date(2026, 3, 1)): 2,
+        (cast.facility.path, "evaluations_early_release", date(2026, 5, 1)): 1,
+    }
+    for (path, metric, month), value in added.items():
+        MonthlyTally.objects.create(unit_path=path, month=month, metric=metric, value=value)
+    with at(TODAY):
+        stocks.apply_tallies({}, added)
     with at(TODAY):
         period = parse_period("2026")
         by_month = dashboards.evaluations_by_month(cast.province, period)
