@@ -101,7 +101,7 @@ class DailyChange(models.Model):
     """The person figures' ledger (`stocks.py`): for a unit, a figure and a day, by how much the
     count of persons in the figure's state changes that day."""
 
-    unit_path = models.CharField(max_length=255)
+    unit_path = models.CharField(max_length=255, db_index=True)  # a small unit's subtree
     code = models.CharField(max_length=30)
     day = models.DateField(db_index=True)
     delta = models.IntegerField(default=0)
@@ -122,7 +122,7 @@ class MonthEndStock(models.Model):
     """A person figure's count for a unit on a month's last day (`stocks.py`): the ledger summed
     up to that day, kept for every month from the unit's first change to the latest month."""
 
-    unit_path = models.CharField(max_length=255)
+    unit_path = models.CharField(max_length=255, db_index=True)  # a small unit's subtree
     code = models.CharField(max_length=30)
     month = models.DateField()  # the first day of the month
     value = models.IntegerField(default=0)
