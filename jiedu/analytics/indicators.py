@@ -523,17 +523,28 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
         else:
             wanted.add(code)
     found: dict[tuple[str, int], int] = defaultdict(int)
-    if any(INDICATORS[c].fact == PERSON for c in wanted):
-        befores = [p.start - timedelta(days=1) for p in periods]
-        needed = {c for c in wanted if c in stocks.STOCKS}
-        if "newly_found" in wanted:
-            needed.add("registered")
-        running = stocks.counts(unit.path, [p.as_of for p in periods] + befores, codes=needed)
+    # Person figures and tallies: one read of the running totals for every period's two ends.
+    befores = [p.start - timedelta(days=1) for p in periods]
+    persons = {c for c in wanted if INDICATORS[c].fact == PERSON}
+    tallies = [i for i in INDICATORS.values() if i.code in wanted and i.fact == TALLY]
+    ends = {(i.code, n): _tally_end(i, p) for i in tallies for n, p in enumerate(periods)}
+    needed = {c for c in persons if c in stocks.STOCKS} | {m for i in tallies for m in i.metrics}
+    if "newly_found" in persons:
+        needed.add("registered")
+    if needed:
+        days = {*befores, *(p.as_of for p in periods), *filter(None, ends.values())}
+        running = stocks.counts(unit.path, sorted(days), codes=needed)
         for n, (p, before) in enumerate(zip(periods, befores, strict=True)):
-            stock = running[p.as_of][""]
-            for code in stocks.STOCKS:
+            stock, start = running[p.as_of][""], running[before][""]
+            for code in persons & set(stocks.STOCKS):
                 found[code, n] = stock[code]
-            found["newly_found", n] = stock["registered"] - running[before][""]["registered"]
+            found["newly_found", n] = stock["registered"] - start["registered"]
+        for (code, n), end in ends.items():
+            if end is not None:
+                found[code, n] += sum(
+                    running[end][""][m] - running[befores[n]][""][m]
+                    for m in INDICATORS[code].metrics
+                )
     for path_field in ("unit_path", "home_path"):
         group = [
             i
@@ -551,19 +562,6 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
             for key, value in qs.aggregate(**aggregates).items():
                 code, n = key.rsplit("__", 1)
                 found[code, int(n)] += value or 0
-    tallies = [i for i in INDICATORS.values() if i.code in wanted and i.fact == TALLY]
-    if tallies:
-        befores = {n: p.start - timedelta(days=1) for n, p in enumerate(periods)}
-        ends = {(i.code, n): _tally_end(i, p) for i in tallies for n, p in enumerate(periods)}
-        days = {*befores.values(), *filter(None, ends.values())}
-        metrics = {m for i in tallies for m in i.metrics}
-        running = stocks.counts(unit.path, sorted(days), codes=metrics)
-        for (code, n), end in ends.items():
-            if end is not None:
-                found[code, n] += sum(
-                    running[end][""][m] - running[befores[n]][""][m]
-                    for m in INDICATORS[code].metrics
-                )
     cohort = [c for c in wanted if INDICATORS[c].fact == COHORT]
     if cohort:
         today = clock.today()
@@ -572,7 +570,11 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
             for code in cohort
             for n, p in enumerate(periods)
         }
-        qs = MeasureFact.objects.filter(home_path__startswith=unit.path)
+        qs = MeasureFact.objects.filter(home_path__startswith=unit.path, released=True)
+        qs = qs.filter(
+            ended_on__gte=min(p.start for p in periods),
+            ended_on__lte=max(p.as_of for p in periods),
+        )
         for key, value in qs.aggregate(**aggregates).items():
             code, n = key.rsplit("__", 1)
             found[code, int(n)] += value or 0

@@ -171,9 +171,19 @@ def test_cohort_flags(ended, relapse, censored, expected):
 
 def test_trend_equals_the_tables_of_each_period(cast, province):
     periods = ["2023", "2024", "2025", "2026"]
-    codes = ["existing", "newly_found", "community_due", "released", "execution_rate"]
+    codes = [
+        "existing",
+        "newly_found",
+        "community_due",
+        "tests_due",
+        "tests_done",
+        "released",
+        "followed_1y",
+        "execution_rate",
+    ]
     with at("2026-06-30"):
         trend = indicators.trend(cast.city, codes, [parse_period(p) for p in periods])
+    assert any(trend["tests_due"]) and any(trend["released"])  # the figures are not all zero
     for n, period in enumerate(periods):
         table = compute(cast.city, period).total
         for code in codes[:-1]:
