@@ -21,12 +21,15 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 ## make run: migrate the SQLite database, load the demo province, serve http://127.0.0.1:8000
+## with a background worker beside the server (check-in face verification; stops with it)
 run: setup
 	mkdir -p var
 	JIEDU_ENV=development $(PY) manage.py migrate --noinput
 	JIEDU_ENV=development $(PY) manage.py load_demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	JIEDU_ENV=development $(PY) manage.py runserver --insecure $(HOST):$(PORT)
+	JIEDU_ENV=development $(PY) manage.py db_worker --no-startup-delay --no-reload --verbosity 0 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  JIEDU_ENV=development $(PY) manage.py runserver --insecure $(HOST):$(PORT)
 
 ## make test: the whole suite, browser tests included (DATABASE_URL picks the database)
 test: setup browser-deps

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "treebeard",
+    "django_tasks",
+    "django_tasks_db",
     "jiedu.core",
     "jiedu.orgs",
     "jiedu.accounts",
@@ -131,6 +133,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+# Background work (design.md): Django's task API with the database backend, so that a deployment
+# runs no broker; `manage.py db_worker` runs the tasks (`make run` starts one beside the server).
+# Check-in face verification is the first task: a comparison takes a quarter of a second of CPU,
+# far more than accepting the check-in, so the phone gets its answer before it is made.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -23,3 +23,8 @@ STORAGES = {
 # Dashboards draw their charts without animation in tests (issue 6): screenshots and assertions
 # see the final frame.
 JIEDU_CHART_ANIMATION = False
+
+# Tasks run at once, inside the code that enqueues them: a test sees a check-in verified when
+# the service returns (the database backend and its worker have a test of their own:
+# jiedu/checkins/tests/test_tasks.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -48,10 +48,12 @@ def _out(checkin: CheckIn) -> dict:
     "the phone gave one, a position. Only the **person portal's session** may call it (the "
     "session cookie from /portal/login/ plus the CSRF token in `X-CSRFToken`): staff bearer "
     "tokens and staff sessions get 401 — a worker never checks in for a person. 201 with the "
-    "new check-in; 200 with the first one when `client_id` was sent before (a retry after a "
-    "lost answer: the face is not compared again). The photo is compared with the enrolled "
-    "face (dlib ResNet descriptor, threshold rule `checkins.face.max_distance_x100`); anything "
-    "but `match` waits for the worker's review, never for an automatic penalty. 403 without "
+    "new check-in, `face_status` `pending`: it counts as the day's check-in at once, and a "
+    "background task compares the photo with the enrolled face moments later (dlib ResNet "
+    "descriptor, threshold rule `checkins.face.max_distance_x100`); anything but `match` then "
+    "waits for the worker's review, never for an automatic penalty. 200 with the first "
+    "check-in, as it stands now, when `client_id` was sent before (a retry after a lost "
+    "answer: nothing is recorded or compared again). 403 without "
     "the CSRF token or before the first password is changed; 422 with the refusal's `code` "
     "(`future_time`, `too_late`, `no_open_case`, `too_large` …) at its field.",
 )

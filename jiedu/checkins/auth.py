@@ -56,14 +56,18 @@ def logout(request) -> None:
     request.session.flush()
 
 
-def get_account(request) -> PortalAccount | None:
-    """The signed-in portal account, or None (also for a staff session)."""
+def get_account(request, *, with_person: bool = True) -> PortalAccount | None:
+    """The signed-in portal account, or None (also for a staff session). The API's check-in
+    needs only the person's id, so it reads the account without the (wide) person row."""
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         return None
     pk = request.session.get(ACCOUNT_KEY)
     if pk is None:
         return None
-    account = PortalAccount.objects.select_related("person").filter(pk=pk, is_active=True).first()
+    accounts = (
+        PortalAccount.objects.select_related("person") if with_person else PortalAccount.objects
+    )
+    account = accounts.filter(pk=pk, is_active=True).first()
     if account is None or not constant_time_compare(
         request.session.get(HASH_KEY, ""), _session_hash(account)
     ):
@@ -117,7 +121,7 @@ class PortalSessionAuth(APIKeyCookie):
     def authenticate(self, request, key):
         if not key:
             return None
-        account = get_account(request)
+        account = get_account(request, with_person=False)
         if account is None:
             return None
         if account.must_change_password:

@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 class FaceStatus(models.TextChoices):
     """What face verification said about a check-in photo. Anything but a match goes to the
-    worker's review queue — never to an automatic penalty."""
+    worker's review queue — never to an automatic penalty. A check-in is `pending` from the
+    moment it is taken until the background task has compared the face (seconds, normally)."""
 
+    PENDING = "pending", _("比对中")
     MATCH = "match", _("人脸一致")
     NO_MATCH = "no_match", _("人脸不一致")
     NO_FACE = "no_face", _("未检测到人脸")

@@ -35,8 +35,9 @@ class CheckInOut(Schema):
     client_id: UUID
     on: date = Field(description="The check-in's day (the day the photo was taken)")
     face_status: FaceStatusLiteral = Field(
-        description="The enrolled face against the photo: `match`, or one of `no_match`, "
-        "`no_face`, `not_enrolled`, `unreadable`, which the worker reviews"
+        description="The enrolled face against the photo: `pending` until the background "
+        "comparison has run (a new check-in is answered so), then `match`, or one of "
+        "`no_match`, `no_face`, `not_enrolled`, `unreadable`, which the worker reviews"
     )
     needs_review: bool = Field(
         description="True when face verification did not confirm the person: the check-in "
