@@ -115,3 +115,23 @@ def test_a_retried_check_in_queues_no_second_task(portal, queued, faces):
     assert not created and again.pk == first.pk
     assert DBTaskResult.objects.count() == 1
     assert CheckIn.objects.count() == 1
+
+
+def test_check_ins_left_pending_by_a_failed_worker_are_verified_by_the_command(
+    portal, queued, faces
+):
+    p = portal()
+    with at_time("2024-03-10 09:05"):
+        checkin, _ = _check_in(p, "other")
+    DBTaskResult.objects.all().delete()  # the task is lost (a failed run, a restored backup)
+    with at_time("2024-03-10 09:10"):
+        call_command("verify_checkins", stdout=io.StringIO())  # five minutes: still the worker's
+    checkin.refresh_from_db()
+    assert checkin.face_status == FaceStatus.PENDING
+    out = io.StringIO()
+    with at_time("2024-03-10 09:30"):
+        call_command("verify_checkins", stdout=out)
+    checkin.refresh_from_db()
+    assert checkin.face_status == FaceStatus.NO_MATCH
+    assert "no_match" in out.getvalue()
+    assert CaseAlert.objects.filter(case=p.case, kind=AlertKind.FACE_REVIEW).count() == 1
