@@ -21,21 +21,26 @@ from jiedu.core.refusals import Refusal
 
 from .conftest import at_time, make_photo, moment
 
-# The worker works in transactions of its own, so the check-in must be committed first; the
-# database's seeded rows are put back afterwards for the tests that follow.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
 
 @pytest.fixture
-def queued(settings):
+def queued(settings, monkeypatch, django_capture_on_commit_callbacks):
+    """The database backend, and a worker that can run inside the test's transaction: each
+    turn of `db_worker` starts by closing connections left in a transaction (a worker's
+    safeguard), which here would be the test's own; that one call is made a no-op."""
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return django_capture_on_commit_callbacks
 
 
-def _work() -> None:
-    """What `manage.py db_worker` does in a deployment, until the queue is empty."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+def _work(queued) -> None:
+    """What `manage.py db_worker` does in a deployment, until the queue is empty; what the
+    tasks leave for after their commit (deleting the photo as sent) runs too."""
+    with queued(execute=True):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
 def _check_in(p, kind: str, client_id=None):
@@ -74,7 +79,7 @@ def test_a_check_in_is_pending_until_the_worker_compares_the_face(cast, portal, 
     assert refused.value.refusal_code == "pending"
 
     with at_time("2024-03-10 09:06"):
-        _work()
+        _work(queued)
 
     checkin.refresh_from_db()
     assert checkin.face_status == FaceStatus.NO_MATCH
@@ -98,7 +103,7 @@ def test_a_matching_check_in_scores_its_credit_when_verified_and_only_once(porta
         checkin, _ = _check_in(p, "same")
     assert not CreditEntry.objects.filter(case=p.case, code="checkin_on_time").exists()
     with at_time("2024-03-10 09:06"):
-        _work()
+        _work(queued)
         assert services.verify_checkin(checkin.pk) is None  # a second run finds nothing to do
     checkin.refresh_from_db()
     assert checkin.face_status == FaceStatus.MATCH
@@ -134,4 +139,23 @@ def test_check_ins_left_pending_by_a_failed_worker_are_verified_by_the_command(
     checkin.refresh_from_db()
     assert checkin.face_status == FaceStatus.NO_MATCH
     assert "no_match" in out.getvalue()
+    assert CaseAlert.objects.filter(case=p.case, kind=AlertKind.FACE_REVIEW).count() == 1
+
+
+def test_a_photo_that_cannot_be_read_is_sent_to_review_without_a_file(portal, queued, faces):
+    p = portal()
+    with at_time("2024-03-10 09:05"):
+        checkin, _ = services.record_checkin(
+            p.account,
+            client_id=uuid.uuid4(),
+            taken_at=moment("2024-03-10 09:00"),
+            photo_bytes=b"not an image at all",
+        )
+    stored = checkin.photo.name
+    with at_time("2024-03-10 09:06"):
+        _work(queued)
+    checkin.refresh_from_db()
+    assert checkin.face_status == FaceStatus.UNREADABLE
+    assert not checkin.photo
+    assert not checkin.photo.storage.exists(stored)
     assert CaseAlert.objects.filter(case=p.case, kind=AlertKind.FACE_REVIEW).count() == 1

@@ -32,5 +32,5 @@ class Command(BaseCommand):
         for pk in pending.values_list("pk", flat=True).iterator():
             status = services.verify_checkin(pk)
             if status is not None:
-                done[status] = done.get(status, 0) + 1
+                done[str(status)] = done.get(str(status), 0) + 1
         self.stdout.write(self.style.SUCCESS(f"verified: {done or 'none pending'}"))
