@@ -12,8 +12,13 @@ between requests; bench/locustfile.py). Three runs, each after a short warm-up:
            case with NO enrolled face, a tiny JPEG: everything the API does (session, CSRF,
            case lookup and lock, photo re-encoding and file write, the check-in row, the review
            alert) except the face comparison, which is skipped when no face is enrolled.
-  face     the same with an enrolled face and a real face photo (512 px): the full path, dlib's
-           face detector and descriptor included, synchronous in the request.
+  face     the same with an enrolled face and a real face photo (512 px). Since the face is
+           compared by a background task (jiedu.checkins.tasks.verify_checkin), the request
+           stores the check-in `pending` with its task; then
+  verify   `manage.py db_worker` processes (--verify-workers, on the same machine) work the
+           queued face check-ins for --verify-seconds: verifications per second and CPU per
+           verification (photo re-encoding, dlib, the alert or credit under the case lock).
+           What is left of the queue afterwards is deleted (those check-ins stay pending).
 
 CPU seconds of the server's workers, of PostgreSQL's backends on the bench database and of locust
 are read during each run (psutil), and py-spy (when installed) samples the workers during a
@@ -563,6 +568,81 @@ def count_queries(entry: dict, photo: bytes) -> dict:
     return out
 
 
+def measure_verification(database_url, workers, seconds, since, database) -> dict:
+    """Background workers on the face check-ins queued since `since`: how many are verified a
+    second, and the CPU each takes. Older queued tasks (the plain run's) are dropped first so
+    that only face comparisons are timed."""
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+
+    from jiedu.checkins.tasks import verify_checkin
+
+    ready = DBTaskResult.objects.ready().filter(task_path=verify_checkin.module_path)
+    ready.filter(enqueued_at__lt=since).delete()
+    queued = ready.count()
+    env = {**os.environ, **common.bench_env(database_url)}
+    procs = [
+        subprocess.Popen(
+            [
+                str(VENV_BIN / "python"),
+                "manage.py",
+                "db_worker",
+                "--no-startup-delay",
+                "--no-reload",
+                "--interval",
+                "0.1",
+                "--verbosity",
+                "0",
+            ],
+            cwd=common.ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        time.sleep(5)  # the workers start and load the face models before the window opens
+        meter = CpuMeter(
+            {"workers": lambda: [p.pid for p in procs], "postgres": lambda: db_backends(database)}
+        )
+        left_before = ready.count()
+        meter.start()
+        time.sleep(seconds)
+        left_after = ready.count()
+        cpu, wall = meter.stop()
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    done = max(left_before - left_after, 0)
+    statuses = dict(
+        DBTaskResult.objects.filter(task_path=verify_checkin.module_path, enqueued_at__gte=since)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    dropped = ready.delete()[0]
+    return {
+        "workers": workers,
+        "seconds": round(wall, 1),
+        "queued": queued,
+        "verified": done,
+        "per_second": round(done / wall, 2) if wall else None,
+        "cpu": {f"{k}_cores": round(v / wall, 2) for k, v in cpu.items()},
+        "cpu_ms_per_verification": {
+            k: round(cpu[k] * 1000 / done, 1) for k in ("workers", "postgres") if done
+        },
+        "task_statuses": statuses,
+        "left_pending_and_dropped": dropped,
+        "load": common.load(),
+    }
+
+
 def created_rows(since) -> dict:
     from django.db.models import Count
 
@@ -589,6 +669,8 @@ def main() -> None:
     parser.add_argument("--face-users", type=int, default=8)
     parser.add_argument("--face-seconds", type=int, default=30)
     parser.add_argument("--conn-max-age", type=int, default=600, help="DATABASE_CONN_MAX_AGE")
+    parser.add_argument("--verify-workers", type=int, default=2, help="db_worker processes")
+    parser.add_argument("--verify-seconds", type=int, default=40)
     parser.add_argument("--no-profile", action="store_true")
     args = parser.parse_args()
 
@@ -626,6 +708,7 @@ def main() -> None:
             face_file.write_text(json.dumps(face_sessions))
             tiny, real = _tiny_photo(), _face_photo()
             runs, face_seconds = {}, args.face_seconds
+            face_since = None
             for name, user_class, users, seconds, sessions, photo in [
                 ("bare", "BareUser", args.users, args.seconds, plain_file, tiny),
                 ("checkin", "CheckInUser", args.users, args.seconds, plain_file, tiny),
@@ -633,6 +716,8 @@ def main() -> None:
                 ("face", "CheckInUser", args.face_users, face_seconds, face_file, real),
             ]:
                 print(f"  {name}: {users} users × {seconds} s …", flush=True)
+                if name == "face":
+                    face_since = timezone.now()
                 runs[name] = measure(
                     server, user_class, users, seconds, sessions, photo, "image/jpeg", tmp, database
                 )
@@ -644,6 +729,11 @@ def main() -> None:
                 )
     finally:
         server.stop()
+    print(f"  verify: {args.verify_workers} db_worker × {args.verify_seconds} s …", flush=True)
+    runs["verify"] = measure_verification(
+        common.db_url(args.persons), args.verify_workers, args.verify_seconds, face_since, database
+    )
+    print(f"    {runs['verify']}")
     if not args.no_profile:
         with tempfile.TemporaryDirectory(prefix="jiedu-bench-") as tmp:
             print("  profiling the check-in workers (py-spy) …", flush=True)

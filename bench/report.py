@@ -73,6 +73,8 @@ def checkins() -> list[str]:
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name, run in r["runs"].items():
+            if name == "verify":
+                continue  # the background workers: a line of their own below
             cpu = run.get("cpu_per_request", {})
             out.append(
                 f"| {name} | {run['users']} | {run['per_second']:g} | {_ms(run['p50_ms'])} | "
@@ -85,13 +87,24 @@ def checkins() -> list[str]:
         out += [
             "",
             f"Ratios: bare ÷ check-in throughput {_x(ratios['bare_per_checkin_throughput'])}, "
-            f"check-in ÷ bare p99 {_x(ratios['checkin_per_bare_p99'])}; with face comparison: "
+            f"check-in ÷ bare p99 {_x(ratios['checkin_per_bare_p99'])}; with a face photo: "
             f"{_x(ratios['bare_per_face_throughput'])} and {_x(ratios['face_per_bare_p99'])}. "
             "SQL statements per request: "
             + ", ".join(f"{k} {v['queries']}" for k, v in r.get("queries_per_request", {}).items())
             + ".",
             "",
         ]
+        verify = r["runs"].get("verify")
+        if verify:
+            cpu = verify.get("cpu_ms_per_verification", {})
+            out += [
+                f"Face verification in the background: {verify['workers']} `db_worker` processes "
+                f"verified {verify['verified']:,} of the face run's {verify['queued']:,} queued "
+                f"check-ins in {verify['seconds']:g} s — **{verify['per_second']:g}/s**, "
+                f"{cpu.get('workers', '—')} ms of worker CPU each (photo re-encoding, dlib, the "
+                "alert or credit under the case lock); the rest of the queue was dropped.",
+                "",
+            ]
     return out
 
 
