@@ -403,9 +403,9 @@ def record_checkin(
     alert. The day of the check-in is the day the photo was taken (Asia/Shanghai), so a
     check-in queued offline counts for the day it was made.
 
-    The check-in is recorded at once, `pending`, with the photo as it came, and the face is
-    compared by the background task `tasks.verify_checkin` in the same transaction's queue
-    (`verify_checkin` below): re-encoding the photo and comparing the face take about 0.3 s of
+    The check-in is recorded at once, `pending`, with the photo as it came, and its
+    verification task (`tasks.verify_checkin`, running `verify_checkin` below) is queued in the
+    same transaction: re-encoding the photo and comparing the face take about 0.3 s of
     CPU, some fifty times what recording takes, so a morning's rush of check-ins is answered at
     once and verified as fast as the workers go. A pending check-in already counts as the
     day's check-in (no missed day is scored); only its credit or review alert waits.
