@@ -64,6 +64,10 @@ MAX_AHEAD = timedelta(minutes=10)
 MAX_DELAY = timedelta(days=3)
 
 _MOBILE_LENGTH = 11
+# A check-in waits seconds for its face comparison; one still pending after this long means the
+# background worker is behind or not running. The review queue says so, and `verify_checkins`
+# compares what is this late (an operating threshold, not a rule of the field).
+VERIFY_LATE_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)

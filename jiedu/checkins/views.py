@@ -496,12 +496,15 @@ _REVIEW_SCOPE = (
 )
 
 
-def _review_queue(user):
-    qs = CheckIn.objects.filter(face_status__in=NEEDS_REVIEW, review_outcome="")
+def _in_review_scope(qs, user):
     q = scope_q(user, MANAGE_CASE, _REVIEW_SCOPE)
-    if q is not None:
-        qs = qs.filter(q)
-    return qs
+    return qs if q is None else qs.filter(q)
+
+
+def _review_queue(user):
+    return _in_review_scope(
+        CheckIn.objects.filter(face_status__in=NEEDS_REVIEW, review_outcome=""), user
+    )
 
 
 @login_required
@@ -524,10 +527,25 @@ def review_queue(request):
     if case_filter is not None:
         qs = qs.filter(case_id=case_filter)
     page = paginate(request, qs)
+    # Check-ins whose comparison is overdue cannot be reviewed yet: say how many, so that a
+    # stopped background worker does not look like an empty queue.
+    late = _in_review_scope(
+        CheckIn.objects.filter(
+            face_status=FaceStatus.PENDING,
+            received_at__lt=clock.now() - services.VERIFY_LATE_AFTER,
+        ),
+        request.user,
+    ).count()
     return render(
         request,
         "checkins/review_queue.html",
-        {"page": page, "case_filter": case_filter, "needs_review": NEEDS_REVIEW},
+        {
+            "page": page,
+            "case_filter": case_filter,
+            "needs_review": NEEDS_REVIEW,
+            "late_pending": late,
+            "late_minutes": int(services.VERIFY_LATE_AFTER.total_seconds() // 60),
+        },
     )
 
 

@@ -241,3 +241,27 @@ def test_the_case_check_ins_page_runs_a_fixed_number_of_queries(
         response = client.get(f"/portal/staff/cases/{p.case.pk}/")
     assert response.context["page"].paginator.count == CheckIn.objects.filter(case=p.case).count()
     assert str(FaceStatus.NO_MATCH.label) in response.content.decode()
+
+
+def test_the_review_queue_says_how_many_check_ins_wait_too_long_for_their_comparison(
+    client, cast, portal, settings
+):
+    # No background worker runs here: the check-ins stay pending, as when the worker is down.
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    p = portal()
+    _check_in(p, "other")  # received 2024-03-10 20:00
+    _check_in(p, "same")
+    client.force_login(cast.worker_a)
+    with at_time("2024-03-10 20:05"):  # a few minutes: the worker's, not late
+        html = client.get("/portal/staff/review/").content.decode()
+    assert 'id="late-pending"' not in html
+    with at_time("2024-03-10 20:30"):
+        response = client.get("/portal/staff/review/")
+    assert response.context["late_pending"] == 2
+    assert "另有2条签到等待人脸比对已超过10分钟" in response.content.decode()
+    assert list(response.context["page"].object_list) == []  # pending: not reviewable yet
+    client.force_login(cast.outsider)  # another county's worker: none of theirs
+    with at_time("2024-03-10 20:30"):
+        assert client.get("/portal/staff/review/").context["late_pending"] == 0

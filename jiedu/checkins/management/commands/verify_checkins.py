@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
@@ -16,21 +17,28 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        default = int(services.VERIFY_LATE_AFTER.total_seconds() // 60)
         parser.add_argument(
             "--older-than",
             type=int,
-            default=10,
-            help="minutes since the check-in was received (default 10: the worker's own are left)",
+            default=default,
+            help=f"minutes since the check-in was received (default {default}: what the review "
+            "queue reports as late; newer ones are left to the worker)",
         )
 
     def handle(self, *args, older_than, **options):
         before = clock.now() - timedelta(minutes=older_than)
-        pending = CheckIn.objects.filter(
-            face_status=FaceStatus.PENDING, received_at__lt=before
-        ).order_by("received_at", "pk")
-        done = {}
-        for pk in pending.values_list("pk", flat=True).iterator():
+        pending = list(
+            CheckIn.objects.filter(face_status=FaceStatus.PENDING, received_at__lt=before)
+            .order_by("received_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        done: Counter = Counter()
+        for n, pk in enumerate(pending, 1):
             status = services.verify_checkin(pk)
             if status is not None:
-                done[str(status)] = done.get(str(status), 0) + 1
-        self.stdout.write(self.style.SUCCESS(f"verified: {done or 'none pending'}"))
+                done[str(status)] += 1
+            if n % 100 == 0:  # about 30 s of comparisons
+                self.stdout.write(f"  {n}/{len(pending)}")
+        summary = ", ".join(f"{k} {v}" for k, v in sorted(done.items())) or "none pending"
+        self.stdout.write(self.style.SUCCESS(f"verified: {summary}"))
