@@ -34,7 +34,7 @@ from .models import MeasureFact, MonthlyTally, PersonFact
 # short on evaluation (禁毒法 Art. 47), or the community agreement ended (戒毒条例 Art. 23).
 RELEASE_REASONS = (EndReason.EXPIRY, EndReason.EARLY_RELEASE, EndReason.AGREEMENT_ENDED)
 
-COHORT_YEARS = (1, 2, 3)  # indicators.HORIZONS (domain.md §7.1: 1, 2 and 3 years)
+COHORT_YEARS = (1, 2, 3)  # release cohorts' horizons (domain.md §7.1: 1, 2 and 3 years)
 
 PERSON_FIELDS = [
     "unit_path",

@@ -37,7 +37,6 @@ from .periods import Period
 
 COMMUNITY = [str(k) for k in COMMUNITY_KINDS]
 PERSON, MEASURE, TALLY, COHORT = "person", "measure", "tally", "cohort"
-HORIZONS = COHORT_YEARS  # years after release (domain.md §7.1: 1, 2 and 3 years)
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ INDICATORS: dict[str, Indicator] = {
                 _SRC_JIEDU,
                 COHORT,
             )
-            for k in HORIZONS
+            for k in COHORT_YEARS
         ],
         *[
             Indicator(
@@ -275,7 +274,7 @@ INDICATORS: dict[str, Indicator] = {
                 _SRC_JIEDU,
                 COHORT,
             )
-            for k in HORIZONS
+            for k in COHORT_YEARS
         ],
         Indicator(
             "relapsed_1y",
@@ -333,7 +332,7 @@ RATES: dict[str, Rate] = {
                 f"no_relapse_{k}y",
                 f"followed_{k}y",
             )
-            for k in HORIZONS
+            for k in COHORT_YEARS
         ],
         Rate(
             "relapse_rate_1y",
@@ -450,7 +449,7 @@ def cohort_flags(ended: date, relapse: date | None, censored: date | None, today
     A release is followed for N years when N years have passed without death or departure; it
     kept abstinence if no use was detected before the N-year day."""
     codes = ["released"]
-    for k in HORIZONS:
+    for k in COHORT_YEARS:
         horizon = add_years(ended, k)
         if horizon > today or (censored is not None and censored < horizon):
             continue
@@ -538,7 +537,8 @@ def trend(unit, codes: list[str], periods: list[Period]) -> dict[str, list[float
             stock, start = running[p.as_of][""], running[before][""]
             for code in persons & set(stocks.STOCKS):
                 found[code, n] = stock[code]
-            found["newly_found", n] = stock["registered"] - start["registered"]
+            if "newly_found" in persons:
+                found["newly_found", n] = stock["registered"] - start["registered"]
         for (code, n), end in ends.items():
             if end is not None:
                 found[code, n] += sum(

@@ -98,8 +98,9 @@ class MonthlyTally(models.Model):
 
 
 class DailyChange(models.Model):
-    """The person figures' ledger (`stocks.py`): for a unit, a figure and a day, by how much the
-    count of persons in the figure's state changes that day."""
+    """The running totals' ledger (`stocks.py`): for a unit, a figure and a day, by how much the
+    figure changes that day — a person figure's count of persons in its state, or a monthly
+    tally's value (its month's, entered on the month's first day)."""
 
     unit_path = models.CharField(max_length=255, db_index=True)  # a small unit's subtree
     code = models.CharField(max_length=30)
@@ -119,8 +120,9 @@ class DailyChange(models.Model):
 
 
 class MonthEndStock(models.Model):
-    """A person figure's count for a unit on a month's last day (`stocks.py`): the ledger summed
-    up to that day, kept for every month from the unit's first change to the latest month."""
+    """A figure's running total for a unit on a month's last day (`stocks.py`): the ledger
+    summed up to that day — a person figure's count, or a tally's sum over all months so far —
+    kept for every month from the unit's first change to the latest month."""
 
     unit_path = models.CharField(max_length=255, db_index=True)  # a small unit's subtree
     code = models.CharField(max_length=30)

@@ -385,7 +385,6 @@ def test_evaluations_by_month_sum_to_the_period_s_figures(cast, province):
         MonthlyTally.objects.create(unit_path=path, month=month, metric=metric, value=value)
     with at(TODAY):
         stocks.apply_tallies({}, added)
-    with at(TODAY):
         period = parse_period("2026")
         by_month = dashboards.evaluations_by_month(cast.province, period)
         table = indicators.table(cast.province, period)
